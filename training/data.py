@@ -1,0 +1,48 @@
+"""CoNLL documents → windows → features, the one preprocessing path for both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotator.conll import ConllFormat, Sentence, read_documents
+from annotator.labels import OUTSIDE, LabelSet, split_tag
+from annotator.windows import Window, WindowEncoder, window_labels
+
+
+@dataclass
+class Split:
+    """One data file, encoded: its sentences (in file order), documents and windows."""
+
+    path: Path
+    documents: list[list[Sentence]]
+    sentences: list[Sentence]
+    windows: list[Window]
+
+    @property
+    def gold(self) -> list[list[str]]:
+        return [list(s.tags) for s in self.sentences]
+
+
+def load_split(path: Path, encoder: WindowEncoder, fmt: ConllFormat) -> Split:
+    documents = list(read_documents(path, fmt=fmt))
+    sentences: list[Sentence] = []
+    windows: list[Window] = []
+    for doc in documents:
+        windows += encoder.encode([s.words for s in doc], first_index=len(sentences))
+        sentences += doc
+    return Split(Path(path), documents, sentences, windows)
+
+
+def label_set_of(sentences: Sequence[Sentence]) -> LabelSet:
+    """The label set comes from the training data: every entity type seen in it."""
+    return LabelSet.from_types(split_tag(t)[1] for s in sentences for t in s.tags if t != OUTSIDE)
+
+
+def features(split: Split, labels: LabelSet) -> list[dict]:
+    """``{"input_ids", "labels"}`` per window; tags of types unknown to ``labels`` train as O."""
+    label2id = labels.label2id
+    outside = label2id[OUTSIDE]
+    tag_ids = [[label2id.get(t, outside) for t in s.tags] for s in split.sentences]
+    return [{"input_ids": list(w.input_ids), "labels": window_labels(w, tag_ids)} for w in split.windows]

@@ -1,0 +1,98 @@
+"""The `trainer` backend: transformers.Trainer over the shared features."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .config import TrainConfig
+from .data import Split
+from .metrics import epoch_line, score_window_predictions
+
+
+def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features: list[dict], dev: Split,
+                       dev_features: list[dict], work_dir: Path, device) -> list[dict]:
+    """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1.
+
+    Returns the per-epoch history ``[{"epoch", "train_loss", "dev": scores}, ...]``.
+    """
+    import torch
+    from datasets import Dataset
+    from transformers import (DataCollatorForTokenClassification, Trainer, TrainerCallback,
+                              TrainingArguments)
+
+    id2label = model.config.id2label
+    steps_per_epoch = math.ceil(len(train_features) / (config.batch_size * config.grad_accum))
+    total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
+    history: list[dict] = []
+    last_dev: dict = {}
+
+    def preprocess_logits(logits, labels):
+        return logits.argmax(-1)
+
+    def compute_metrics(prediction) -> dict:
+        scores = score_window_predictions(dev, np.asarray(prediction.predictions), id2label)
+        last_dev.clear()
+        last_dev.update(scores)
+        o = scores["overall"]
+        return {"f1": o["f1"], "precision": o["precision"], "recall": o["recall"], "f1_strict": o["f1_strict"]}
+
+    class EpochLine(TrainerCallback):
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            losses = [h["loss"] for h in state.log_history if "loss" in h]
+            loss = float(np.mean(losses[-max(1, steps_per_epoch // max(args.logging_steps, 1)):])) if losses else None
+            epoch = round(state.epoch or 0, 2)
+            history.append({"epoch": epoch, "train_loss": loss, "dev": dict(last_dev)})
+            print(epoch_line(epoch, last_dev, loss), file=sys.stderr, flush=True)
+
+    use_cuda = device.type == "cuda"
+    bf16 = use_cuda and torch.cuda.is_bf16_supported()
+    args = TrainingArguments(
+        output_dir=str(work_dir),
+        learning_rate=config.lr,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=max(config.batch_size, 32),
+        gradient_accumulation_steps=config.grad_accum,
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps or -1,
+        warmup_steps=int(config.warmup_ratio * total_steps),
+        weight_decay=config.weight_decay,
+        max_grad_norm=config.max_grad_norm,
+        lr_scheduler_type="linear",
+        eval_strategy="steps" if config.max_steps else "epoch",
+        save_strategy="steps" if config.max_steps else "epoch",
+        eval_steps=config.max_steps,
+        save_steps=config.max_steps,
+        load_best_model_at_end=True,
+        metric_for_best_model="f1",
+        greater_is_better=True,
+        save_total_limit=1,
+        save_only_model=True,
+        logging_steps=max(1, min(50, steps_per_epoch // 4)),
+        seed=config.seed,
+        data_seed=config.seed,
+        bf16=bf16,
+        fp16=use_cuda and not bf16,
+        use_cpu=not use_cuda,
+        report_to="none",
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(train_features),
+        eval_dataset=Dataset.from_list(dev_features),
+        data_collator=DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None),
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+        preprocess_logits_for_metrics=preprocess_logits,
+        callbacks=[EpochLine()],
+    )
+    trainer.train()
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return history

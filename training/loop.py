@@ -1,0 +1,99 @@
+"""The `torch` backend: our own PyTorch loop over the same features as the Trainer backend.
+
+AdamW with weight-decay groups (no decay on biases and LayerNorm weights), linear warm-up and
+decay, gradient clipping, gradient accumulation (the optimizer steps at ``(step + 1) % accum``
+and after the last batch), bf16/fp16 autocast on GPU, dev evaluation each epoch, best epoch kept.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+
+from tqdm.auto import tqdm
+
+from annotator.tagging import WordTagger
+
+from .config import TrainConfig
+from .data import Split
+from .metrics import epoch_line, score_model
+
+
+def decay_groups(model, weight_decay: float) -> list[dict]:
+    """Parameter groups as transformers' Trainer builds them: no decay for biases and norms."""
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
+    decay, plain = [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        (plain if any(name.endswith(nd) for nd in no_decay) else decay).append(param)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
+
+
+def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[dict], dev: Split,
+               device) -> list[dict]:
+    """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1."""
+    import torch
+    from torch.utils.data import DataLoader
+    from transformers import DataCollatorForTokenClassification, get_linear_schedule_with_warmup
+
+    use_cuda = device.type == "cuda"
+    amp_dtype = (torch.bfloat16 if use_cuda and torch.cuda.is_bf16_supported() else torch.float16) if use_cuda else None
+    collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None)
+    generator = torch.Generator().manual_seed(config.seed)
+    loader = DataLoader(train_features, batch_size=config.batch_size, shuffle=True, collate_fn=collator,
+                        generator=generator, pin_memory=use_cuda)
+    steps_per_epoch = math.ceil(len(loader) / config.grad_accum)
+    total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
+    n_epochs = math.ceil(total_steps / steps_per_epoch)
+
+    model.to(device)
+    optimizer = torch.optim.AdamW(decay_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+    tagger = WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=config.max_length,
+                        context=config.context, device=device)
+
+    history: list[dict] = []
+    best_f1, best_state = -1.0, None
+    step = 0
+    progress = tqdm(total=total_steps, desc="train", unit="step", file=sys.stderr, dynamic_ncols=True)
+    for epoch in range(n_epochs):
+        model.train()
+        running, n_loss = 0.0, 0
+        optimizer.zero_grad(set_to_none=True)
+        for batch_idx, batch in enumerate(loader):
+            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+                loss = model(**batch).loss / config.grad_accum
+            scaler.scale(loss).backward()
+            running += loss.item() * config.grad_accum
+            n_loss += 1
+            last_batch = batch_idx + 1 == len(loader)
+            if (batch_idx + 1) % config.grad_accum == 0 or last_batch:
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                scaler.step(optimizer)
+                scaler.update()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+                progress.update(1)
+                progress.set_postfix(loss=f"{running / n_loss:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+                if step >= total_steps:
+                    break
+        scores = score_model(dev, tagger)
+        epoch_mark = round(epoch + 1 if step < total_steps or n_epochs * steps_per_epoch == total_steps
+                           else step / steps_per_epoch, 2)
+        history.append({"epoch": epoch_mark, "train_loss": running / max(n_loss, 1), "dev": scores})
+        progress.write(epoch_line(epoch_mark, scores, running / max(n_loss, 1)))
+        if scores["overall"]["f1"] > best_f1:
+            best_f1 = scores["overall"]["f1"]
+            best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+        if step >= total_steps:
+            break
+    progress.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history

@@ -1,0 +1,134 @@
+"""`annotator train`: read data, build the model, run a backend, save the model directory and card."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotator.conll import ConllFormat, detect_file_scheme
+from annotator.errors import ModelError
+from annotator.model import META_FILE, base_model_name, default_base_encoder, pick_device, quiet_transformers
+from annotator.tagging import WordTagger
+from annotator.windows import WindowEncoder
+
+from .card import write_card
+from .config import TrainConfig
+from .data import features, label_set_of, load_split
+from .metrics import score_model
+
+
+@dataclass
+class TrainResult:
+    output: Path
+    history: list[dict]
+    dev: dict
+    test: dict | None
+    seconds: float
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Train a token-classification model as ``config`` says and write its model directory."""
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, set_seed
+
+    started = time.time()
+    set_seed(config.seed)
+    device = pick_device(config.device)
+    quiet_transformers()
+    base = Path(config.base_model) if config.base_model else default_base_encoder()
+    fmt = ConllFormat(tag_column=config.tag_column, scheme=config.scheme, encoding=config.encoding)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load a tokenizer from {base}: {exc}".splitlines()[0]) from None
+    encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=config.context)
+
+    train_split = load_split(config.train, encoder, fmt)
+    dev_split = load_split(config.dev, encoder, fmt)
+    test_split = load_split(config.test, encoder, fmt) if config.test else None
+    labels = label_set_of(train_split.sentences)
+    if not labels.types:
+        raise ModelError(f"{config.train}: the training data holds no entity at all")
+    print(f"train: {len(train_split.sentences)} sentences in {len(train_split.windows)} windows; "
+          f"dev: {len(dev_split.sentences)} sentences; labels: {', '.join(labels.types)}", file=sys.stderr)
+
+    try:
+        model = AutoModelForTokenClassification.from_pretrained(
+            base, local_files_only=True, num_labels=len(labels), id2label=labels.id2label,
+            label2id=labels.label2id, ignore_mismatched_sizes=True, dtype=torch.float32,
+        )
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load the base encoder {base}: {exc}".splitlines()[0]) from None
+    model.to(device)
+    set_seed(config.seed)
+
+    out = Path(config.output)
+    if out.exists() and config.force:
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    train_features = features(train_split, labels)
+    if config.backend == "trainer":
+        from .hf import train_with_trainer
+
+        history = train_with_trainer(config, model=model, tokenizer=tokenizer, train_features=train_features,
+                                     dev=dev_split, dev_features=features(dev_split, labels),
+                                     work_dir=out / "_checkpoints", device=device)
+    else:
+        from .loop import train_loop
+
+        history = train_loop(config, model=model, tokenizer=tokenizer, train_features=train_features,
+                             dev=dev_split, device=device)
+    train_seconds = time.time() - started
+
+    tagger = WordTagger(model, tokenizer, id2label=labels.id2label, max_length=config.max_length,
+                        context=config.context, device=device)
+    dev_scores = score_model(dev_split, tagger)
+    test_scores = score_model(test_split, tagger) if test_split else None
+
+    if config.save_dtype == "float16":
+        model.half()
+    model.save_pretrained(out, safe_serialization=True)
+    model.float()
+    tokenizer.save_pretrained(out)
+    meta = {
+        "format": 1,
+        "max_length": config.max_length,
+        "context": config.context,
+        "labels": list(labels.labels),
+        "base_model": str(base),
+        "base_model_name": base_model_name(base),
+        "data": {
+            "train": {"path": str(config.train), "sentences": len(train_split.sentences),
+                      "documents": len(train_split.documents), "scheme": config.scheme or detect_file_scheme(config.train, fmt)},
+            "dev": {"path": str(config.dev), "sentences": len(dev_split.sentences)},
+            "test": {"path": str(config.test), "sentences": len(test_split.sentences)} if test_split else None,
+        },
+        "hyperparameters": config.hyperparameters,
+        "scores": {"dev": dev_scores, "test": test_scores},
+        "history": history,
+        "training_seconds": round(train_seconds, 1),
+        "device": str(device),
+        "command": config.command,
+        "versions": _versions(),
+    }
+    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_card(out / "README.md", meta)
+    return TrainResult(out, history, dev_scores, test_scores, train_seconds)
+
+
+def _versions() -> dict:
+    import importlib.metadata as md
+    import platform
+
+    names = ("annotator", "torch", "transformers", "tokenizers", "datasets", "seqeval", "accelerate")
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            pass
+    return versions
