@@ -49,27 +49,27 @@ def _raw_sentences(path: Path, fmt: ConllFormat) -> Iterator[tuple[list[str], li
     lines: list[int] = []
     lineno = 0
     try:
-        with open(path, encoding=fmt.encoding, newline="") as handle:
-            while True:
+        with open(path, "rb") as handle:  # bytes, decoded line by line: errors name the exact line
+            for raw_bytes in handle:
+                lineno += 1
                 try:
-                    raw = handle.readline()
+                    raw = raw_bytes.decode(fmt.encoding)
                 except UnicodeDecodeError as exc:
                     raise InputFormatError(
-                        path, lineno + 1, f"not valid {fmt.encoding}: {exc.reason}",
+                        path, lineno, f"not valid {fmt.encoding}: {exc.reason} at byte {exc.start}",
                         fix="pass the file's encoding with --encoding, e.g. --encoding iso-8859-1",
                     ) from None
-                if not raw:
-                    break
-                lineno += 1
+                except LookupError:
+                    raise InputFormatError(path, None, f"unknown encoding {fmt.encoding!r}") from None
                 line = raw.rstrip("\r\n")
-                if lineno == 1:
-                    line = line.lstrip("\ufeff")
+                if lineno == 1 and line.startswith("\ufeff"):
+                    line = line[1:]  # the file's byte-order mark, not a token
                 if not line.strip():
                     if words:
                         yield words, tags, doc, lines[0], lines
                         words, tags, lines = [], [], []
                     continue
-                cols = _SPLIT.split(line.strip())
+                cols = _SPLIT.split(line.strip(" \t"))
                 if cols[0] == DOCSTART:
                     if words:
                         yield words, tags, doc, lines[0], lines

@@ -295,20 +295,12 @@ def test_invalid_utf8_on_first_line(tmp_path):
     assert "--encoding" in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "conll._raw_sentences reports lineno+1 of the readline() call that hit the decode error, but "
-    "TextIOWrapper decodes a whole chunk (8 KiB) at once, so a bad byte on a later line of a small "
-    "file is reported at line 1"
-))
 def test_invalid_utf8_reports_the_line_of_the_bad_byte(tmp_path):
     path = write(tmp_path, b"Anna B-PER\nlives O\n\nZo\xeb B-PER\nsings O\n")
     err = raises_at(path, 4)
     assert "--encoding" in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "same defect as above, for a bad byte well past the first 8 KiB decode chunk"
-))
 def test_invalid_utf8_deep_in_a_file_reports_its_line(tmp_path):
     good = b"".join(b"word%d O\n\n" % i for i in range(2000))  # ~20 KB, 4000 lines
     path = write(tmp_path, good + b"Zo\xeb B-PER\n")
@@ -366,19 +358,11 @@ def test_invisible_characters_are_words(tmp_path):
     assert list(sentences[0].tags) == ["O", "O", "B-PER", "I-PER", "O", "O", "O"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "conll._raw_sentences strips the file's BOM with line.lstrip('\\ufeff'), which removes every "
-    "leading U+FEFF, so a first token that is itself U+FEFF is lost and the line reads as one column"
-))
 def test_lone_bom_token_after_file_bom(tmp_path):
     path = write(tmp_path, b"\xef\xbb\xbf\xef\xbb\xbf O\nnext O\n")
     assert list(read(path)[0].words) == ["\ufeff", "next"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "conll._raw_sentences splits columns on [ \\t]+ but first calls line.strip(), which also strips "
-    "Unicode whitespace such as U+00A0, so a line whose token is a no-break space loses its token"
-))
 def test_no_break_space_token(tmp_path):
     path = write(tmp_path, "a O\n\u00a0 O\nb O\n")
     assert list(read(path)[0].words) == ["a", "\u00a0", "b"]

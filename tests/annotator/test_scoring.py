@@ -131,11 +131,6 @@ def test_all_outside():
     assert result["per_type"] == {}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "scoring.score: with no entity in gold or pred, seqeval's macro average is the mean of an empty "
-    "array, so overall.f1_macro is NaN (the other scores are 0.0) and evaluate's json.dumps writes "
-    "the invalid JSON token NaN"
-))
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_all_outside_macro_f1_is_a_number():
     o = score([["O", "O"]], [["O", "O"]])["overall"]
