@@ -129,6 +129,13 @@ def _model_option(f):
                         help="Model directory [default: the shipped English CoNLL-2003 model].")(f)
 
 
+def _decoding_option(f):
+    return click.option(
+        "--decoding", type=click.Choice(["constrained", "argmax"]), default="constrained", show_default=True,
+        help="constrained: best IOB2-valid tag sequence per sentence (Viterbi); argmax: each word's best label.",
+    )(f)
+
+
 @main.command(epilog=EXIT_CODES)
 @_model_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -136,8 +143,9 @@ def _model_option(f):
 @click.option("--predictions", type=click.Path(path_type=Path), default=None,
               help="Write `token gold pred` lines here (the input of the conlleval script).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@_decoding_option
 @_conll_options
-def evaluate(model, files, output, predictions, device, scheme, tag_column, encoding) -> None:
+def evaluate(model, files, output, predictions, device, decoding, scheme, tag_column, encoding) -> None:
     """Score a model on CoNLL FILES: entity-level P/R/F1 as conlleval counts, per type.
 
     Every word of every sentence gets a prediction (its first subword's label); long sentences
@@ -150,6 +158,7 @@ def evaluate(model, files, output, predictions, device, scheme, tag_column, enco
         if not path.is_file():
             raise ConfigError(f"{path}: no such file")
     report = evaluate_files(list(files), model=model, device=device, output=output, predictions=predictions,
+                            decoding=decoding,
                             fmt=ConllFormat(tag_column=tag_column, scheme=scheme, encoding=encoding))
     click.echo(format_report(report))
     if output:
@@ -161,7 +170,8 @@ def evaluate(model, files, output, predictions, device, scheme, tag_column, enco
 @click.argument("texts", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per text instead of a table.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
-def predict(model, texts, as_json, device) -> None:
+@_decoding_option
+def predict(model, texts, as_json, device, decoding) -> None:
     """Print the entities of a few TEXTS (or of each line of standard input when none are given)."""
     import json
 
@@ -171,7 +181,7 @@ def predict(model, texts, as_json, device) -> None:
         if sys.stdin.isatty():
             raise ConfigError("give TEXTS as arguments, or pipe one text per line into standard input")
         texts = tuple(line.rstrip("\n") for line in sys.stdin if line.strip())
-    for i, result in enumerate(predict_texts(texts, model=model, device=device)):
+    for i, result in enumerate(predict_texts(texts, model=model, device=device, decoding=decoding)):
         if as_json:
             click.echo(json.dumps({"text": result.text, "entities": [
                 {"start": e.start, "end": e.end, "label": e.label, "text": result.text[e.start:e.end],

@@ -36,6 +36,7 @@ def evaluate_files(
     output: str | Path | None = None,
     predictions: str | Path | None = None,
     batch_tokens: int = 8192,
+    decoding: str = "constrained",
 ) -> dict:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
 
@@ -46,7 +47,7 @@ def evaluate_files(
     from .model import load_model
 
     loaded = load_model(model, device=device)
-    tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens)
+    tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding)
     gold: list[list[str]] = []
     pred: list[list[str]] = []
     n_docs = 0
@@ -70,6 +71,7 @@ def evaluate_files(
         "tokens": sum(len(s) for s in gold),
         "files": [str(p) for p in paths],
         "model": str(loaded.path),
+        "decoding": decoding,
     })
     if output:
         Path(output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

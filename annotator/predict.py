@@ -7,7 +7,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .labels import Span, tags_to_spans
-from .windows import fill_words
 
 # Words: dotted abbreviations (U.S.), words with inner hyphens/apostrophes, or one symbol.
 WORD_RE = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’]\w+)*|[^\w\s]")
@@ -24,13 +23,14 @@ def split_words(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in WORD_RE.finditer(text)]
 
 
-def predict_texts(texts: Iterable[str], *, model=None, device: str = "auto") -> Iterator[TextEntities]:
+def predict_texts(texts: Iterable[str], *, model=None, device: str = "auto",
+                  decoding: str = "constrained") -> Iterator[TextEntities]:
     """Entities of each text with character offsets and a score (mean word probability)."""
     from .model import load_model
     from .tagging import WordTagger
 
     loaded = load_model(model, device=device)
-    tagger = WordTagger.from_loaded(loaded)
+    tagger = WordTagger.from_loaded(loaded, decoding=decoding)
     for text in texts:
         offsets = split_words(text)
         words = [text[s:e] for s, e in offsets]
@@ -38,12 +38,7 @@ def predict_texts(texts: Iterable[str], *, model=None, device: str = "auto") -> 
             yield TextEntities(text, [])
             continue
         windows = tagger.encoder.encode([words])
-        scored = tagger.predict_windows_scored(windows)
-        tags = fill_words([len(words)], ((w, [t for t, _ in row]) for w, row in zip(windows, scored)))[0]
-        probs = [0.0] * len(words)
-        for window, row in zip(windows, scored):
-            for (_, w_idx), (_, p) in zip(window.word_refs, row):
-                probs[w_idx] = p
+        (tags, probs), = tagger.decode([len(words)], windows, tagger.window_log_probs(windows))
         entities = []
         for span in tags_to_spans(tags):
             start, end = offsets[span.start][0], offsets[span.end - 1][1]

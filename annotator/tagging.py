@@ -1,6 +1,6 @@
 """Word-level tagging of pre-split text (CoNLL sentences): windows → batched forward → tags per word.
 
-Used by `annotator evaluate`, `annotator predict`, and by the torch training loop for its dev
+Used by `annotator evaluate`, `annotator predict`, and by both training backends for their dev
 scores, so every score the project reports comes from this one path.
 """
 
@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from .windows import Window, WindowEncoder, fill_words
+import numpy as np
+
+from .decode import DECODINGS, decode_words
+from .windows import Window, WindowEncoder
 
 Document = Sequence[Sequence[str]]  # sentences of words
+Decoded = list[tuple[list[str], list[float]]]  # per sentence: (tags, probabilities) per word
 
 
 def batches_by_tokens(windows: Sequence[Window], *, batch_tokens: int) -> Iterator[list[int]]:
@@ -28,19 +32,23 @@ def batches_by_tokens(windows: Sequence[Window], *, batch_tokens: int) -> Iterat
 
 
 class WordTagger:
-    """Predicts one IOB2 tag per word for documents of pre-split sentences."""
+    """Predicts one IOB2 tag (and its probability) per word for documents of pre-split sentences."""
 
     def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
-                 device=None, batch_tokens: int = 8192, buffer_windows: int = 512):
+                 device=None, batch_tokens: int = 8192, buffer_windows: int = 512,
+                 decoding: str = "constrained"):
         import torch
 
+        if decoding not in DECODINGS:
+            raise ValueError(f"decoding must be one of {DECODINGS}, not {decoding!r}")
         self.model = model
         self.encoder = WindowEncoder(tokenizer, max_length=max_length, context=context)
-        self.id2label = dict(id2label)
+        self.labels = tuple(id2label[i] for i in sorted(id2label))
         self.device = device if device is not None else next(model.parameters()).device
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.batch_tokens = max(batch_tokens, max_length)
         self.buffer_windows = buffer_windows
+        self.decoding = decoding
         self._torch = torch
 
     @classmethod
@@ -50,6 +58,11 @@ class WordTagger:
 
     def tag_documents(self, documents: Iterable[Document]) -> Iterator[list[list[str]]]:
         """Yield, per document and in input order, a list of tags per sentence."""
+        for decoded in self.tag_documents_scored(documents):
+            yield [tags for tags, _ in decoded]
+
+    def tag_documents_scored(self, documents: Iterable[Document]) -> Iterator[Decoded]:
+        """Yield, per document and in input order, ``(tags, probabilities)`` per sentence."""
         pending: list[tuple[Document, list[Window]]] = []
         n_windows = 0
         for doc in documents:
@@ -62,28 +75,27 @@ class WordTagger:
         if pending:
             yield from self._flush(pending)
 
-    def _flush(self, pending: list[tuple[Document, list[Window]]]) -> Iterator[list[list[str]]]:
-        flat = [w for _, windows in pending for w in windows]
-        tags = self.predict_windows(flat)
+    def _flush(self, pending: list[tuple[Document, list[Window]]]) -> Iterator[Decoded]:
+        log_probs = self.window_log_probs([w for _, windows in pending for w in windows])
         k = 0
         for doc, windows in pending:
-            doc_tags = tags[k:k + len(windows)]
+            yield self.decode([len(s) for s in doc], windows, log_probs[k:k + len(windows)])
             k += len(windows)
-            yield fill_words([len(s) for s in doc], zip(windows, doc_tags))
 
-    def predict_windows(self, windows: Sequence[Window]) -> list[list[str]]:
-        """The tag at each of every window's ``positions``, in the order given."""
-        return [[tag for tag, _ in row] for row in self.predict_windows_scored(windows)]
+    def decode(self, lengths: Sequence[int], windows: Sequence[Window], log_probs: Sequence[np.ndarray],
+               *, first_index: int = 0) -> Decoded:
+        return decode_words(lengths, zip(windows, log_probs), self.labels, first_index=first_index,
+                            decoding=self.decoding)
 
-    def predict_windows_scored(self, windows: Sequence[Window]) -> list[list[tuple[str, float]]]:
-        """``(tag, probability)`` at each of every window's ``positions``, in the order given."""
+    def window_log_probs(self, windows: Sequence[Window]) -> list[np.ndarray]:
+        """Log-probabilities ``(len(positions), n_labels)`` at each window's positions, in input order."""
         torch = self._torch
-        out: list[list[tuple[str, float]]] = [[] for _ in windows]
+        out: list[np.ndarray] = [np.zeros((0, len(self.labels)), dtype=np.float32)] * len(windows)
         was_training = self.model.training
         self.model.eval()
-        autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else _null()
+        on_cuda = self.device.type == "cuda"
         try:
-            with torch.inference_mode(), autocast:
+            with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=on_cuda):
                 for batch in batches_by_tokens(windows, batch_tokens=self.batch_tokens):
                     width = max(len(windows[i].input_ids) for i in batch)
                     ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
@@ -92,20 +104,11 @@ class WordTagger:
                         n = len(windows[i].input_ids)
                         ids[row, :n] = torch.tensor(windows[i].input_ids)
                         mask[row, :n] = 1
-                    logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-                    best, best_ids = torch.softmax(logits.float(), dim=-1).max(-1)
-                    best, best_ids = best.cpu().numpy(), best_ids.cpu().numpy()
+                    logits = self.model(input_ids=ids.to(self.device, non_blocking=True),
+                                        attention_mask=mask.to(self.device, non_blocking=True)).logits
+                    log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
                     for row, i in enumerate(batch):
-                        out[i] = [(self.id2label[int(best_ids[row, p])], float(best[row, p]))
-                                  for p in windows[i].positions]
+                        out[i] = log_probs[row, list(windows[i].positions)]
         finally:
             self.model.train(was_training)
         return out
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

@@ -143,10 +143,11 @@ def fill_words(
     for window, window_tags in predictions:
         for (s_idx, w_idx), tag in zip(window.word_refs, window_tags):
             tags[s_idx - first_index][w_idx] = tag
-    return [_fill_gaps(sentence) for sentence in tags]
+    return [fill_gaps(sentence) for sentence in tags]
 
 
-def _fill_gaps(tags: list[str | None]) -> list[str]:
+def fill_gaps(tags: Sequence[str | None]) -> list[str]:
+    """Tags for the words that have none (``None``: no subword): ``I-T`` inside an entity, else ``O``."""
     out: list[str] = []
     for i, tag in enumerate(tags):
         if tag is None:

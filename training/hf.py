@@ -25,17 +25,17 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
     from transformers import (DataCollatorForTokenClassification, Trainer, TrainerCallback,
                               TrainingArguments)
 
-    id2label = model.config.id2label
+    labels = tuple(model.config.id2label[i] for i in sorted(model.config.id2label))
     steps_per_epoch = math.ceil(len(train_features) / (config.batch_size * config.grad_accum))
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
     history: list[dict] = []
     last_dev: dict = {}
 
-    def preprocess_logits(logits, labels):
-        return logits.argmax(-1)
+    def preprocess_logits(logits, _labels):
+        return torch.log_softmax(logits.float(), dim=-1)
 
     def compute_metrics(prediction) -> dict:
-        scores = score_window_predictions(dev, np.asarray(prediction.predictions), id2label)
+        scores = score_window_predictions(dev, np.asarray(prediction.predictions), labels)
         last_dev.clear()
         last_dev.update(scores)
         o = scores["overall"]

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from annotator.decode import decode_words
 from annotator.scoring import score
-from annotator.windows import fill_words
 
 from .data import Split
 
 
-def score_window_predictions(split: Split, best_ids: np.ndarray, id2label: dict[int, str]) -> dict:
-    """Scores from per-window argmax ids (rows in ``split.windows`` order, padded columns ignored)."""
-    window_tags = [[id2label[int(best_ids[row, p])] for p in w.positions] for row, w in enumerate(split.windows)]
-    pred = fill_words([len(s.words) for s in split.sentences], zip(split.windows, window_tags))
-    return score(split.gold, pred)
+def score_window_predictions(split: Split, log_probs: np.ndarray, labels: tuple[str, ...]) -> dict:
+    """Scores from the Trainer's padded per-window log-probabilities (rows in ``split.windows`` order),
+    decoded exactly as :class:`annotator.tagging.WordTagger` decodes (constrained)."""
+    rows = (log_probs[row, list(w.positions)] for row, w in enumerate(split.windows))
+    decoded = decode_words([len(s.words) for s in split.sentences], zip(split.windows, rows), labels)
+    return score(split.gold, [tags for tags, _ in decoded])
 
 
 def score_model(split: Split, tagger) -> dict:
     """Scores of a :class:`annotator.tagging.WordTagger` on a split (the `annotator evaluate` path)."""
-    tags = tagger.predict_windows(split.windows)
-    pred = fill_words([len(s.words) for s in split.sentences], zip(split.windows, tags))
-    return score(split.gold, pred)
+    decoded = tagger.decode([len(s.words) for s in split.sentences], split.windows,
+                            tagger.window_log_probs(split.windows))
+    return score(split.gold, [tags for tags, _ in decoded])
 
 
 def epoch_line(epoch: float, scores: dict, loss: float | None) -> str:

@@ -1,0 +1,96 @@
+"""Pure, model-free decoding: per-word label scores → IOB2 tags.
+
+``constrained`` (default) is Viterbi over the sentence with the IOB2 transition rules (no
+``I-X`` at the start, after ``O`` or after another type), so every predicted entity is well
+formed; ``argmax`` takes each word's best label on its own (what transformers' pipeline does).
+Both read the scores of each word's first subword. Tests feed hand-made log-probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from .labels import OUTSIDE
+from .windows import Window, fill_gaps
+
+DECODINGS = ("constrained", "argmax")
+_FORBIDDEN = -1e9
+
+
+@lru_cache(maxsize=32)
+def transition_scores(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``(start[L], trans[L, L])``: 0 where IOB2 allows the label (after ``prev``), -1e9 where not."""
+    n = len(labels)
+    start = np.zeros(n)
+    trans = np.zeros((n, n))
+    for j, label in enumerate(labels):
+        if not label.startswith("I-"):
+            continue
+        start[j] = _FORBIDDEN
+        for i, prev in enumerate(labels):
+            if prev == OUTSIDE or prev[2:] != label[2:]:
+                trans[i, j] = _FORBIDDEN
+    return start, trans
+
+
+def viterbi(log_probs: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+    """Best label ids of a sequence under the IOB2 constraints; ``log_probs`` is ``(n, L)``."""
+    n = len(log_probs)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    start, trans = transition_scores(labels)
+    score = log_probs[0] + start
+    back = np.empty((n, len(labels)), dtype=np.int64)
+    for t in range(1, n):
+        cand = score[:, None] + trans
+        back[t] = cand.argmax(0)
+        score = cand[back[t], np.arange(len(labels))] + log_probs[t]
+    best = np.empty(n, dtype=np.int64)
+    best[-1] = int(score.argmax())
+    for t in range(n - 1, 0, -1):
+        best[t - 1] = back[t, best[t]]
+    return best
+
+
+def decode_ids(log_probs: np.ndarray, labels: tuple[str, ...], decoding: str = "constrained") -> np.ndarray:
+    if decoding == "constrained":
+        return viterbi(log_probs, labels)
+    if decoding == "argmax":
+        return log_probs.argmax(-1) if len(log_probs) else np.zeros(0, dtype=np.int64)
+    raise ValueError(f"decoding must be one of {DECODINGS}, not {decoding!r}")
+
+
+def decode_words(
+    lengths: Sequence[int],
+    scored: Iterable[tuple[Window, np.ndarray]],
+    labels: tuple[str, ...],
+    *,
+    first_index: int = 0,
+    decoding: str = "constrained",
+) -> list[tuple[list[str], list[float]]]:
+    """Tags and probabilities per word for sentences ``first_index ..`` of ``lengths``.
+
+    ``scored`` pairs each window with the log-probabilities ``(len(window.positions), L)`` at its
+    positions. A sentence split over several windows is decoded as one sequence. Words with no
+    subword are filled by :func:`annotator.windows.fill_gaps`, with probability 0.
+    """
+    rows: list[list[tuple[int, np.ndarray]]] = [[] for _ in lengths]
+    for window, log_probs in scored:
+        for (s_idx, w_idx), row in zip(window.word_refs, log_probs):
+            rows[s_idx - first_index].append((w_idx, row))
+    out: list[tuple[list[str], list[float]]] = []
+    for n_words, sentence_rows in zip(lengths, rows):
+        tags: list[str | None] = [None] * n_words
+        probs = [0.0] * n_words
+        if sentence_rows:
+            matrix = np.stack([row for _, row in sentence_rows])
+            ids = decode_ids(matrix, labels, decoding)
+            chosen = np.exp(matrix[np.arange(len(ids)), ids])
+            for (w_idx, _), label_id, p in zip(sentence_rows, ids, chosen):
+                tags[w_idx] = labels[label_id]
+                probs[w_idx] = float(p)
+        out.append((fill_gaps(tags), probs))
+    return out
