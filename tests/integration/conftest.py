@@ -63,3 +63,9 @@ def tiny_models(tmp_path_factory, tiny_encoder) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The reference corpora (research licences: read in place, never copied into the repo)."""
+    return SHARED_DATA

@@ -10,8 +10,6 @@ from click.testing import CliRunner
 from annotator.cli import main
 from annotator.model import DEFAULT_MODEL_DIR
 
-from .conftest import SHARED_DATA
-
 pytestmark = pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "config.json").is_file(),
                                 reason="the default model is not in this checkout")
 
@@ -43,8 +41,8 @@ def test_predict_uses_the_default_model():
         ("Angela Merkel", "PER"), ("Emmanuel Macron", "PER"), ("Paris", "LOC")]
 
 
-def test_conll2003_test_f1_and_conlleval_agreement(tmp_path):
-    test_file = SHARED_DATA / "conll2003" / "test.txt"
+def test_conll2003_test_f1_and_conlleval_agreement(tmp_path, shared_data):
+    test_file = shared_data / "conll2003" / "test.txt"
     if not test_file.is_file():
         pytest.skip(f"CoNLL-2003 not found at {test_file} (reference data lives in ../shared/data)")
     report_path, pred_path = tmp_path / "r.json", tmp_path / "pred.txt"
