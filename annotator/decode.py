@@ -74,22 +74,28 @@ def decode_words(
     """Tags and probabilities per word for sentences ``first_index ..`` of ``lengths``.
 
     ``scored`` pairs each window with the log-probabilities ``(len(window.positions), L)`` at its
-    positions. A sentence split over several windows is decoded as one sequence. Words with no
-    subword are filled by :func:`annotator.windows.fill_gaps`, with probability 0.
+    positions. A sentence split over several windows is decoded as one sequence; a word seen by
+    two overlapping windows takes the scores of the window where it sits farther from an edge.
+    Words with no subword are filled by :func:`annotator.windows.fill_gaps`, with probability 0.
     """
-    rows: list[list[tuple[int, np.ndarray]]] = [[] for _ in lengths]
+    rows: list[dict[int, tuple[int, np.ndarray]]] = [{} for _ in lengths]
     for window, log_probs in scored:
-        for (s_idx, w_idx), row in zip(window.word_refs, log_probs):
-            rows[s_idx - first_index].append((w_idx, row))
+        width = len(window.input_ids)
+        for pos, (s_idx, w_idx), row in zip(window.positions, window.word_refs, log_probs):
+            centrality = min(pos, width - 1 - pos)
+            seen = rows[s_idx - first_index].get(w_idx)
+            if seen is None or centrality > seen[0]:
+                rows[s_idx - first_index][w_idx] = (centrality, row)
     out: list[tuple[list[str], list[float]]] = []
     for n_words, sentence_rows in zip(lengths, rows):
         tags: list[str | None] = [None] * n_words
         probs = [0.0] * n_words
         if sentence_rows:
-            matrix = np.stack([row for _, row in sentence_rows])
+            order = sorted(sentence_rows)
+            matrix = np.stack([sentence_rows[w][1] for w in order])
             ids = decode_ids(matrix, labels, decoding)
             chosen = np.exp(matrix[np.arange(len(ids)), ids])
-            for (w_idx, _), label_id, p in zip(sentence_rows, ids, chosen):
+            for w_idx, label_id, p in zip(order, ids, chosen):
                 tags[w_idx] = labels[label_id]
                 probs[w_idx] = float(p)
         out.append((fill_gaps(tags), probs))

@@ -36,13 +36,15 @@ class WordTagger:
 
     def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
                  device=None, batch_tokens: int = 8192, buffer_windows: int = 512,
-                 decoding: str = "constrained"):
+                 decoding: str = "constrained", window_overlap: int = 32):
         import torch
 
         if decoding not in DECODINGS:
             raise ValueError(f"decoding must be one of {DECODINGS}, not {decoding!r}")
         self.model = model
-        self.encoder = WindowEncoder(tokenizer, max_length=max_length, context=context)
+        budget = WindowEncoder(tokenizer, max_length=max_length).budget
+        self.encoder = WindowEncoder(tokenizer, max_length=max_length, context=context,
+                                     overlap=min(window_overlap, budget // 2))
         self.labels = tuple(id2label[i] for i in sorted(id2label))
         self.device = device if device is not None else next(model.parameters()).device
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0

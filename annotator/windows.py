@@ -34,7 +34,7 @@ class Window:
 class WindowEncoder:
     """Turns documents of pre-split words into :class:`Window` objects for one tokenizer."""
 
-    def __init__(self, tokenizer, *, max_length: int, context: str = "document"):
+    def __init__(self, tokenizer, *, max_length: int, context: str = "document", overlap: int = 0):
         if context not in CONTEXTS:
             raise ValueError(f"context must be one of {CONTEXTS}, not {context!r}")
         self.tokenizer = tokenizer
@@ -45,6 +45,9 @@ class WindowEncoder:
         self.budget = max_length - self.n_special
         if self.budget < 1:
             raise ValueError(f"max_length {max_length} leaves no room for words")
+        if not 0 <= overlap <= self.budget // 2:
+            raise ValueError(f"window overlap {overlap} must be between 0 and half a window ({self.budget // 2})")
+        self.overlap = overlap
 
     def word_pieces(self, sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
         """Subword ids of every word of every sentence (one fast-tokenizer call)."""
@@ -82,17 +85,27 @@ class WindowEncoder:
         return windows
 
     def _split_sentence(self, s_idx: int, words: list[list[int]]) -> Iterator[list[tuple[int, int, list[int]]]]:
-        chunk: list[tuple[int, int, list[int]]] = []
-        size = 0
-        for w_idx, word in enumerate(words):
-            word = word[: self.budget]  # a single word longer than a window keeps its first pieces
-            if chunk and size + len(word) > self.budget:
-                yield chunk
-                chunk, size = [], 0
-            chunk.append((s_idx, w_idx, word))
-            size += len(word)
-        if chunk or not words:
-            yield chunk
+        """Runs of whole words of at most ``budget`` subwords; consecutive runs of one long sentence
+        share up to ``overlap`` subwords of words, so every word also gets context from both sides."""
+        words = [w[: self.budget] for w in words]  # a single word longer than a window keeps its first pieces
+        n = len(words)
+        if n == 0:
+            yield []
+            return
+        start = 0
+        while True:
+            end, size = start, 0
+            while end < n and (end == start or size + len(words[end]) <= self.budget):
+                size += len(words[end])
+                end += 1
+            yield [(s_idx, i, words[i]) for i in range(start, end)]
+            if end >= n:
+                return
+            nxt, shared = end, 0
+            while nxt - 1 > start and shared + len(words[nxt - 1]) <= self.overlap:
+                nxt -= 1
+                shared += len(words[nxt])
+            start = nxt
 
     def _window(self, run: list[tuple[int, int, list[int]]]) -> Window:
         ids: list[int] = []

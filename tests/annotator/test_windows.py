@@ -402,3 +402,47 @@ def test_real_tokenizer_invisible_words(real_tokenizer):
     assert [len(t) for t in tags] == [len(words), 2]
     assert all(isinstance(t, str) and t for sentence in tags for t in sentence)
     assert tags == [["B-LOC", "I-LOC", "I-LOC", "I-LOC", "I-LOC", "I-LOC", "O"], ["B-LOC", "O"]]
+
+
+# --- overlapping windows for long sentences (inference) ---------------------------------------
+
+
+def test_long_sentence_windows_overlap_and_cover_every_word(tok):
+    words = [f"w{i:03d}x" for i in range(40)]  # 2 pieces each ("w00", "0x"): 80 pieces
+    enc = WindowEncoder(tok, max_length=22, overlap=6)  # budget 20 pieces = 10 words, overlap 3 words
+    windows = enc.encode([words])
+    covered = [w for win in windows for _, w in win.word_refs]
+    assert set(covered) == set(range(40))
+    for a, b in zip(windows, windows[1:]):
+        shared = {w for _, w in a.word_refs} & {w for _, w in b.word_refs}
+        assert len(shared) == 3  # 6 pieces of overlap = 3 words
+        assert all(len(win.input_ids) <= 22 for win in (a, b))
+
+
+def test_overlap_larger_than_half_a_window_is_refused(tok):
+    with pytest.raises(ValueError, match="window overlap 11 must be between 0 and half a window"):
+        WindowEncoder(tok, max_length=22, overlap=11)
+
+
+def test_decode_takes_each_word_from_the_window_where_it_is_most_central(tok):
+    import numpy as np
+
+    from annotator.decode import decode_words
+
+    labels = ("O", "B-PER", "I-PER")
+    words = [f"w{i:03d}x" for i in range(40)]
+    enc = WindowEncoder(tok, max_length=22, overlap=6)
+    windows = enc.encode([words])
+    # each window votes B-PER for every word it holds at its left edge half, O elsewhere;
+    # overlapping words must take the vote of the window where they sit nearer the middle
+    scored = []
+    for win in windows:
+        rows = np.log(np.full((len(win.positions), 3), 0.01))
+        for k, pos in enumerate(win.positions):
+            centre = min(pos, len(win.input_ids) - 1 - pos)
+            rows[k] = np.log([0.98, 0.01, 0.01]) if centre >= 3 else np.log([0.01, 0.98, 0.01])
+        scored.append((win, rows))
+    [(tags, _)] = decode_words([40], scored, labels, decoding="argmax")
+    # words at the very start/end of the sentence only ever sit at an edge: B-PER; all joins resolve to O
+    assert tags[0] == "B-PER" and tags[-1] == "B-PER"
+    assert tags[5:35].count("B-PER") == 0
