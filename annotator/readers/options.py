@@ -55,9 +55,11 @@ class ReaderOptions:
             codec = codecs.lookup(self.encoding).name
         except (LookupError, TypeError):
             raise ConfigError(f"unknown encoding {self.encoding!r}") from None
-        if codec == "utf-8-sig":  # read as utf-8; a BOM at the start of a file is stripped anyway
-            return
-        if "\n".encode(self.encoding, "ignore") != b"\n" or "a".encode(self.encoding, "ignore") != b"a":
+        try:
+            ascii_compatible = "\n\ta".encode(self.encoding) == b"\n\ta"
+        except (LookupError, UnicodeError):  # not a text encoding (e.g. rot13, hex)
+            ascii_compatible = False
+        if not ascii_compatible and codec != "utf-8-sig":  # utf-8-sig is read as utf-8 (the BOM is stripped anyway)
             raise ConfigError(
                 f"encoding {self.encoding!r} is not supported: input is decoded line by line, which needs an "
                 "ASCII-compatible encoding such as utf-8, cp1252 or iso-8859-1 (convert the file with iconv)"

@@ -1,0 +1,66 @@
+"""Raw text → sentences of words with character offsets (pure, no model).
+
+Words follow CoNLL-2003's tokenization closely enough for a model trained on it: punctuation is
+split off, dotted abbreviations (U.S.) and numbers (1,000.5, 2-1) stay whole, inner hyphens and
+apostrophes stay (O'Neill, Lyon-based) except the clitic 's, which is its own word as in CoNLL.
+Sentences end after . ! ? (and closing quotes/brackets) before an upper-case letter, digit,
+quote or bracket, and at line breaks. They only decide where windows may break: windows still
+pack consecutive sentences, so the model sees the same document context as in training.
+"""
+
+from __future__ import annotations
+
+import re
+
+WORD_RE = re.compile(
+    r"(?:[^\W\d_]\.){2,}"                     # U.S.  U.K.
+    r"|\d+(?:[.,:/-]\d+)*"                    # 1,000.50  2-1  12:30
+    r"|['’]s\b"                               # clitic 's
+    r"|[^\W_]+(?:(?:-|['’](?!s\b))[^\W_]+)*"  # words, Lyon-based, O'Neill
+    r"|\S",                                   # any other single symbol
+)
+_END = frozenset(".!?")
+_CLOSERS = frozenset("\"'”’)]»")
+_OPENERS = frozenset("\"'“‘([«")
+# A period after these (or after a single capital, an initial) does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr prof gen col lt sgt capt gov sen rep rev inc co corp ltd no vs etc "
+    "jan feb mar apr jun jul aug sep sept oct nov dec mt ft".split()
+)
+
+Offsets = tuple[int, int]
+
+
+def split_words(text: str) -> list[Offsets]:
+    """Half-open character spans of the words of ``text``."""
+    return [m.span() for m in WORD_RE.finditer(text)]
+
+
+def split_sentences(text: str) -> list[list[Offsets]]:
+    """Words of ``text`` grouped into sentences (each a non-empty list of character spans)."""
+    sentences: list[list[Offsets]] = []
+    current: list[Offsets] = []
+    words = split_words(text)
+    for i, (start, end) in enumerate(words):
+        if current and "\n" in text[current[-1][1]:start]:
+            sentences.append(current)
+            current = []
+        current.append((start, end))
+        if text[start:end] in _END or (text[start:end] in _CLOSERS and len(current) > 1
+                                       and text[current[-2][0]:current[-2][1]] in _END):
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            if nxt is None:
+                continue
+            if text[nxt[0]:nxt[1]] in _CLOSERS and nxt[0] == end:
+                continue  # a closing quote or bracket right after the stop belongs to this sentence
+            if text[start:end] == "." and len(current) > 1:
+                prev = text[current[-2][0]:current[-2][1]]
+                if prev.lower() in _ABBREVIATIONS or (len(prev) == 1 and prev.isupper()):
+                    continue
+            first = text[nxt[0]]
+            if nxt[0] > end and (first.isupper() or first.isdigit() or first in _OPENERS):
+                sentences.append(current)
+                current = []
+    if current:
+        sentences.append(current)
+    return sentences

@@ -1,0 +1,90 @@
+"""JSON Lines output: one UTF-8 line per record, ``json.dumps(record_dict(item), ensure_ascii=False)``.
+
+The writer takes an open binary handle and leaves it open (the caller owns it, as with
+``datasets``' ``_write(file_obj, ...)``), so stdout and part files work the same way.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, BinaryIO
+
+from ..errors import ConfigError, InputFormatError
+from ..records import Annotated
+from .common import WriterBase, record_dict
+
+_COPY_CHUNK = 1 << 20
+
+
+class JsonlWriter(WriterBase):
+    """Write records as JSON lines to an open binary handle; ``close()`` only flushes it."""
+
+    def __init__(self, handle: BinaryIO, *, include_text: bool = True):
+        if isinstance(handle, io.TextIOBase):
+            raise TypeError("JsonlWriter needs a binary handle, e.g. open(path, 'wb') or sys.stdout.buffer")
+        self.handle = handle
+        self.include_text = include_text
+        self.count = 0
+
+    def write(self, items: Sequence[Annotated]) -> int:
+        """Write one line per item (all or nothing per batch) and return how many were written."""
+        lines = [self._line(item) for item in items]
+        if lines:
+            self.handle.write(b"".join(lines))
+        self.count += len(lines)
+        return len(lines)
+
+    def _line(self, item: Annotated) -> bytes:
+        try:
+            return (json.dumps(record_dict(item, include_text=self.include_text), ensure_ascii=False) + "\n").encode(
+                "utf-8"
+            )
+        except TypeError as exc:  # a kept field holding e.g. a datetime or bytes
+            raise ConfigError(
+                f"{item.record.source}: a kept field cannot be written as JSON ({exc}); "
+                "drop that field or pass --format parquet"
+            ) from exc
+        except UnicodeEncodeError as exc:  # lone surrogates in the text or a field
+            raise ValueError(f"{item.record.source}: the record is not valid Unicode ({exc})") from exc
+
+    def close(self) -> int:
+        """Flush the handle (the caller closes it); return the number of records written."""
+        self.handle.flush()
+        return self.count
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """Yield the dict of each line of a JSONL file, streaming; blank lines are skipped.
+
+    Raises InputFormatError naming ``path:line`` for a line that is not valid UTF-8 JSON.
+    """
+    with open(path, "rb") as handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputFormatError(path, lineno, f"not a valid JSON line ({exc})") from exc
+
+
+def concat_jsonl(part_paths: Iterable[str | os.PathLike[str]], out_handle: BinaryIO) -> int:
+    """Copy JSONL part files byte for byte, in the order given, into ``out_handle``; return the line count.
+
+    A part whose last line lacks its newline gets one, so parts never fuse. The handle is left open.
+    """
+    count = 0
+    for path in part_paths:
+        last = b"\n"
+        with open(path, "rb") as handle:
+            while chunk := handle.read(_COPY_CHUNK):
+                out_handle.write(chunk)
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+        if last != b"\n":
+            out_handle.write(b"\n")
+            count += 1
+    return count
