@@ -40,10 +40,11 @@ def open_records(
     per document, in input order, holding one document (one Parquet batch) at a time.
     """
     options = ReaderOptions() if options is None else options
-    if inputs and all(isinstance(item, InputFile) for item in inputs):
-        files = list(inputs)
+    items = inputs if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)  # a lone path: TypeError below
+    if items and all(isinstance(item, InputFile) for item in items):
+        files = list(items)
     else:
-        files = expand_inputs(inputs, options=options)
+        files = expand_inputs(items, options=options)
     return _stream(files, options)
 
 

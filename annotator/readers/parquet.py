@@ -33,7 +33,9 @@ def read_parquet(file: InputFile, *, options: ReaderOptions) -> Iterator[Record 
         yield from _rows(parquet, schema, file, options)
 
 
-def _rows(parquet: pq.ParquetFile, schema: pa.Schema, file: InputFile, options: ReaderOptions) -> Iterator[Record | Reject]:
+def _rows(
+    parquet: pq.ParquetFile, schema: pa.Schema, file: InputFile, options: ReaderOptions
+) -> Iterator[Record | Reject]:
     names = schema.names
     text_key, id_key = options.text_key, options.id_key
     if text_key not in names:

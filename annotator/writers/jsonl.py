@@ -28,9 +28,12 @@ class JsonlWriter(WriterBase):
         self.handle = handle
         self.include_text = include_text
         self.count = 0
+        self._closed = False
 
     def write(self, items: Sequence[Annotated]) -> int:
         """Write one line per item (all or nothing per batch) and return how many were written."""
+        if self._closed:
+            raise ValueError("JsonlWriter: write() after close()")
         lines = [self._line(item) for item in items]
         if lines:
             self.handle.write(b"".join(lines))
@@ -51,8 +54,13 @@ class JsonlWriter(WriterBase):
             raise ValueError(f"{item.record.source}: the record is not valid Unicode ({exc})") from exc
 
     def close(self) -> int:
-        """Flush the handle (the caller closes it); return the number of records written."""
-        self.handle.flush()
+        """Flush the handle (the caller closes it); return the number of records written.
+
+        A second close only returns the count (the caller may have closed the handle by then).
+        """
+        if not self._closed:
+            self._closed = True
+            self.handle.flush()
         return self.count
 
 

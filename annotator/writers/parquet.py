@@ -82,9 +82,9 @@ class ParquetWriter(WriterBase):
         if not items:
             return 0
         rows = [record_dict(item, include_text=self.include_text) for item in items]
-        if self.schema is None:
-            self.schema = output_schema(_infer_kept(items), include_text=self.include_text)
-        table = _to_table(items, rows, self.schema)
+        schema = self.schema if self.schema is not None else output_schema(_infer_kept(items), include_text=self.include_text)
+        table = _to_table(items, rows, schema)
+        self.schema = schema
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, self.schema, **PARQUET_OPTIONS)
         self._writer.write_table(table, row_group_size=len(rows))
@@ -186,7 +186,7 @@ def concat_parquet(part_paths: Iterable[str | os.PathLike[str]], out_path: str |
     kept types that cannot be unified raise ConfigError. Zero parts give an empty file.
     """
     paths = [os.fspath(path) for path in part_paths]
-    schemas = [pq.read_schema(path).remove_metadata() for path in paths]
+    schemas = [_canonical_schema(pq.read_schema(path)) for path in paths]
     schema = _merged_schema(paths, schemas)
     count = 0
     with pq.ParquetWriter(os.fspath(out_path), schema, **PARQUET_OPTIONS) as writer:
@@ -197,6 +197,22 @@ def concat_parquet(part_paths: Iterable[str | os.PathLike[str]], out_path: str |
                     writer.write_table(table, row_group_size=max(table.num_rows, 1))
                     count += table.num_rows
     return count
+
+
+def _canonical_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema as the writer builds it: Parquet reads lists back with ``element`` children where
+    pyarrow's own lists say ``item``; without this the merged file's stored schema would differ."""
+    return pa.schema([field.with_type(_canonical_type(field.type)) for field in schema])
+
+
+def _canonical_type(arrow_type: pa.DataType) -> pa.DataType:
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        value = arrow_type.value_field
+        child = pa.field("item", _canonical_type(value.type), nullable=value.nullable, metadata=value.metadata)
+        return pa.list_(child) if pa.types.is_list(arrow_type) else pa.large_list(child)
+    if pa.types.is_struct(arrow_type):
+        return pa.struct([field.with_type(_canonical_type(field.type)) for field in arrow_type])
+    return arrow_type
 
 
 def _merged_schema(paths: list[str], schemas: list[pa.Schema]) -> pa.Schema:
@@ -229,8 +245,6 @@ def _unify(name: str, typed: list[tuple[str, pa.DataType]]) -> pa.DataType:
 
 
 def _conform(table: pa.Table, schema: pa.Schema, path: str) -> pa.Table:
-    if table.schema.remove_metadata().equals(schema):
-        return table.replace_schema_metadata(None)
     columns = []
     for field in schema:
         if field.name not in table.column_names:
