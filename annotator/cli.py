@@ -220,3 +220,76 @@ def info(model, as_json) -> None:
     if d["trained_with"]:
         click.echo(f"trained with: {d['trained_with']}")
     click.echo(f"device:       {d['device']}")
+
+
+ANNOTATE_EXIT_CODES = """Exit codes: 0 every document read was annotated or written to the rejects file (see the
+summary); 1 model or runtime failure; 2 bad options or input (with --strict: the first bad
+record). A killed or failed run can be continued with --resume."""
+
+
+@main.command(epilog=ANNOTATE_EXIT_CODES)
+@_model_option
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True,
+              help="Output file (.jsonl, .parquet, .spacy), or directory with --shard-size.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet", "spacy"]), default=None,
+              help="Output format [default: from the suffix of --output].")
+@click.option("--input-format", type=click.Choice(["txt", "jsonl", "parquet"]), default=None,
+              help="Input format [default: from each file's suffix; stdin: txt, one document per line].")
+@click.option("--lines", is_flag=True, help="Text files hold one document per line (default: one per file).")
+@click.option("--text-key", default="text", show_default=True, help="JSONL/Parquet field holding the text.")
+@click.option("--id-key", default="id", show_default=True,
+              help="JSONL/Parquet field holding the document id (else the source, file:line or file#row).")
+@click.option("--keep", multiple=True, help="Input field to copy to the output (repeat, or comma-separate).")
+@click.option("--keep-all", is_flag=True, help="Copy every input field besides the text and the id.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of text and JSONL input.")
+@click.option("--no-text", is_flag=True, help="Leave the text out of JSONL/Parquet output.")
+@click.option("--batch-size", type=int, default=256, show_default=True,
+              help="Documents per batch: they are length-sorted together, and a resumed run restarts at a batch.")
+@click.option("--batch-tokens", type=int, default=8192, show_default=True,
+              help="Padded subword tokens per model forward pass.")
+@click.option("--window-overlap", type=int, default=32, show_default=True,
+              help="Subwords shared by consecutive windows of a sentence longer than the model's window.")
+@click.option("--shard-size", type=int, default=None,
+              help="Write a directory of part files of at most this many documents each.")
+@click.option("--rejects", type=click.Path(path_type=Path), default=None,
+              help="Where bad input records go, with source and reason [default: OUTPUT.rejects.jsonl beside it].")
+@click.option("--strict", is_flag=True, help="Stop at the first bad input record instead of rejecting it.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run (same inputs and options).")
+@click.option("--force", "-F", is_flag=True, help="Overwrite an existing output.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@_decoding_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, keep, keep_all, encoding,
+             no_text, batch_size, batch_tokens, window_overlap, shard_size, rejects, strict, resume, force,
+             device, decoding, quiet) -> None:
+    """Annotate the documents of INPUTS (files, directories, globs, or - for stdin) into --output.
+
+    One output record per input document, in input order: id, source, kept fields, text and
+    entities (start, end, label, text, score; half-open character offsets). Bad records go to the
+    rejects file with their source and the reason; nothing is dropped silently.
+    """
+    from .annotate import AnnotateConfig
+    from .annotate import annotate as run
+    from .readers import ReaderOptions
+
+    keep_names = tuple(name.strip() for value in keep for name in value.split(",") if name.strip())
+    config = AnnotateConfig(
+        model=model, format=fmt, device=device, decoding=decoding, batch_size=batch_size,
+        batch_tokens=batch_tokens, window_overlap=window_overlap, shard_size=shard_size,
+        include_text=not no_text, rejects=rejects, strict=strict, resume=resume, force=force,
+        progress=not quiet,
+        reader=ReaderOptions(input_format=input_format, lines=lines, text_key=text_key, id_key=id_key,
+                             keep=keep_names, keep_all=keep_all, encoding=encoding),
+    )
+    stats = run(list(inputs), output, config=config)
+    if quiet:
+        return
+    resumed = f" (resumed after {stats.resumed_from:,})" if stats.resumed_from else ""
+    click.echo(f"read {stats.read:,} documents{resumed}: {stats.annotated:,} annotated, "
+               f"{stats.rejected:,} rejected" + (f" (see {stats.rejects})" if stats.rejects else ""), err=True)
+    if stats.entities:
+        click.echo("entities: " + ", ".join(f"{label} {n:,}" for label, n in sorted(stats.entities.items())),
+                   err=True)
+    click.echo(f"{stats.words:,} words in {stats.seconds:.1f} s: {stats.words_per_second:,.0f} words/s; "
+               f"output: {stats.output}", err=True)

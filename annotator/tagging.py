@@ -64,25 +64,32 @@ class WordTagger:
             yield [tags for tags, _ in decoded]
 
     def tag_documents_scored(self, documents: Iterable[Document]) -> Iterator[Decoded]:
-        """Yield, per document and in input order, ``(tags, probabilities)`` per sentence."""
-        pending: list[tuple[Document, list[Window]]] = []
-        n_windows = 0
-        for doc in documents:
-            windows = self.encoder.encode(doc)
-            pending.append((doc, windows))
-            n_windows += len(windows)
-            if n_windows >= self.buffer_windows:
-                yield from self._flush(pending)
-                pending, n_windows = [], 0
-        if pending:
-            yield from self._flush(pending)
+        """Yield, per document and in input order, ``(tags, probabilities)`` per sentence.
 
-    def _flush(self, pending: list[tuple[Document, list[Window]]]) -> Iterator[Decoded]:
-        log_probs = self.window_log_probs([w for _, windows in pending for w in windows])
+        Documents are buffered until they hold ``buffer_windows`` windows; each buffer is run in
+        length-sorted batches and re-sequenced, so memory stays bounded whatever the input size.
+        """
+        lengths: list[list[int]] = []
+        windows: list[list[Window]] = []
+        for doc in documents:
+            lengths.append([len(s) for s in doc])
+            windows.append(self.encoder.encode(doc))
+            if sum(map(len, windows)) >= self.buffer_windows:
+                yield from self.predict_encoded(lengths, windows)
+                lengths, windows = [], []
+        if lengths:
+            yield from self.predict_encoded(lengths, windows)
+
+    def predict_encoded(self, lengths: Sequence[Sequence[int]], windows: Sequence[Sequence[Window]]) -> list[Decoded]:
+        """Decoded tags for documents already encoded (sentence lengths and windows per document),
+        all their windows run together in length-sorted batches."""
+        log_probs = self.window_log_probs([w for doc_windows in windows for w in doc_windows])
+        out: list[Decoded] = []
         k = 0
-        for doc, windows in pending:
-            yield self.decode([len(s) for s in doc], windows, log_probs[k:k + len(windows)])
-            k += len(windows)
+        for doc_lengths, doc_windows in zip(lengths, windows):
+            out.append(self.decode(doc_lengths, doc_windows, log_probs[k:k + len(doc_windows)]))
+            k += len(doc_windows)
+        return out
 
     def decode(self, lengths: Sequence[int], windows: Sequence[Window], log_probs: Sequence[np.ndarray],
                *, first_index: int = 0) -> Decoded:

@@ -1,0 +1,172 @@
+"""`annotator annotate`: read → length-sort and batch → infer → decode → restore order → write.
+
+One record out per document in, in input order, or one line in the rejects file; a run killed at
+any point continues with ``resume=True`` to the byte-identical output (see :mod:`annotator.parts`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .batching import chunks, prefetch
+from .errors import ConfigError, InputFormatError
+from .parts import PartStore
+from .readers import ReaderOptions, expand_inputs, open_records
+from .records import Annotated, Record, Reject
+from .writers import FIXED_KEYS, format_for
+
+DEFAULT_BATCH_SIZE = 256  # documents per batch (the length-sorting buffer and the resume unit)
+
+
+@dataclass(frozen=True)
+class AnnotateConfig:
+    """Everything `annotate` needs besides the inputs and the output; validates itself."""
+
+    model: Path | None = None
+    format: str | None = None
+    device: str = "auto"
+    decoding: str = "constrained"
+    batch_size: int = DEFAULT_BATCH_SIZE
+    batch_tokens: int = 8192
+    window_overlap: int = 32
+    shard_size: int | None = None
+    include_text: bool = True
+    rejects: Path | None = None
+    strict: bool = False
+    resume: bool = False
+    force: bool = False
+    progress: bool = True
+    reader: ReaderOptions = field(default_factory=ReaderOptions)
+
+    def __post_init__(self) -> None:
+        if self.resume and self.force:
+            raise ConfigError("use just one of --resume and --force")
+        if self.batch_size < 1:
+            raise ConfigError("--batch-size must be at least 1")
+        if self.batch_tokens < 64:
+            raise ConfigError("--batch-tokens must be at least 64")
+        if self.window_overlap < 0:
+            raise ConfigError("--window-overlap must not be negative")
+        if self.shard_size is not None and self.shard_size < 1:
+            raise ConfigError("--shard-size must be at least 1")
+        clash = sorted(set(self.reader.keep) & set(FIXED_KEYS))
+        if clash:
+            raise ConfigError(f"--keep {clash[0]}: that name is an output column of its own; keep other fields")
+
+
+@dataclass
+class RunStats:
+    read: int = 0
+    annotated: int = 0
+    rejected: int = 0
+    words: int = 0
+    seconds: float = 0.0
+    resumed_from: int = 0  # items already done by the interrupted run this one resumed
+    resumed_words: int = 0
+    entities: Counter = field(default_factory=Counter)
+    output: Path | None = None
+    rejects: Path | None = None
+
+    @property
+    def words_per_second(self) -> float:
+        return (self.words - self.resumed_words) / self.seconds if self.seconds > 0 else 0.0
+
+
+def default_rejects_path(output: Path) -> Path:
+    """``out.jsonl`` → ``out.rejects.jsonl`` beside it (``corpus.parquet`` → ``corpus.rejects.jsonl``)."""
+    name = output.name
+    for suffix in (".jsonl", ".ndjson", ".parquet", ".spacy"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return output.with_name(name + ".rejects.jsonl")
+
+
+def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str], *,
+             config: AnnotateConfig = AnnotateConfig()) -> RunStats:
+    """Annotate every document of ``inputs`` into ``output``; returns the run's counts."""
+    from .inference import TokenClassifier
+    from .model import resolve_model_dir
+
+    output = Path(output)
+    fmt = format_for(output, config.format)
+    if fmt == "spacy" and not config.include_text:
+        raise ConfigError("--no-text cannot apply to spacy output: a Doc always holds its text")
+    files = expand_inputs(inputs, options=config.reader)  # bad paths fail here, before the model loads
+    model_dir = resolve_model_dir(config.model)
+    rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
+    store = PartStore(output, fmt, include_text=config.include_text, shard_size=config.shard_size,
+                      rejects=rejects_path)
+    fingerprint = {
+        "inputs": [f"{f.format}:{'-' if f.stdin else os.path.abspath(f.path)}" for f in files],
+        "model": str(model_dir.resolve()), "format": fmt, "reader": repr(config.reader),
+        "decoding": config.decoding, "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
+        "window_overlap": config.window_overlap, "include_text": config.include_text,
+    }
+    done = store.start(fingerprint, resume=config.resume, force=config.force)
+    stats = RunStats(read=done.items, annotated=done.records, rejected=done.rejects, words=done.words,
+                     entities=Counter(done.entities), resumed_from=done.items, resumed_words=done.words, output=output,
+                     rejects=rejects_path)
+    if not store.finished:
+        classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
+                                          batch_tokens=config.batch_tokens, window_overlap=config.window_overlap)
+        items = open_records(files, options=config.reader)
+        batches = _prepared_batches(items, classifier, config, skip=done.items)
+        bar = _progress_bar(config.progress, initial=done.items)
+        started = time.perf_counter()  # throughput counts from the first document, not the model load
+        try:
+            for batch, records, rejects, prepared in prefetch(batches, depth=2):
+                spans = classifier.predict(prepared)
+                annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
+                words = sum(len(r.text.split()) for r in records)
+                part = store.write_part(annotated, rejects, items=len(batch), words=words)
+                stats.read += len(batch)
+                stats.annotated += part["records"]
+                stats.rejected += part["rejects"]
+                stats.words += words
+                stats.entities.update(part["entities"])
+                if bar is not None:
+                    bar.update(len(batch))
+                    elapsed = time.perf_counter() - started
+                    bar.set_postfix_str(f"{(stats.words - done.words) / max(elapsed, 1e-9):,.0f} words/s, "
+                                        f"{stats.rejected} rejected")
+        finally:
+            if bar is not None:
+                bar.close()
+        stats.seconds = time.perf_counter() - started
+    store.finish()
+    if not stats.rejected:
+        stats.rejects = None
+    return stats
+
+
+def _prepared_batches(items: Iterator[Record | Reject], classifier, config: AnnotateConfig, *, skip: int):
+    """Batches of input items with their records segmented and tokenized (runs in the prefetch thread)."""
+    skipped = 0
+    for batch in chunks(items, config.batch_size):
+        if skipped < skip:  # resume: these items are in complete parts already
+            skipped += len(batch)
+            continue
+        records = [item for item in batch if isinstance(item, Record)]
+        rejects = [item for item in batch if isinstance(item, Reject)]
+        if config.strict and rejects:
+            first = rejects[0]
+            path, _, line = first.source.rpartition(":")
+            if path and line.isdigit():
+                raise InputFormatError(path, int(line), first.reason, fix="drop --strict to collect rejects and go on")
+            raise InputFormatError(first.source, None, first.reason, fix="drop --strict to collect rejects and go on")
+        yield batch, records, rejects, classifier.prepare([r.text for r in records])
+
+
+def _progress_bar(enabled: bool, *, initial: int):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc="annotate", unit="doc", initial=initial, file=sys.stderr, dynamic_ncols=True)
