@@ -32,6 +32,7 @@ class AnnotateConfig:
     format: str | None = None
     device: str = "auto"
     decoding: str = "constrained"
+    quantize: str = "none"
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int = 8192
     window_overlap: int = 32
@@ -106,7 +107,7 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     fingerprint = {
         "inputs": [f"{f.format}:{'-' if f.stdin else os.path.abspath(f.path)}" for f in files],
         "model": str(model_dir.resolve()), "format": fmt, "reader": repr(config.reader),
-        "decoding": config.decoding, "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
+        "decoding": config.decoding, "quantize": config.quantize, "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
         "window_overlap": config.window_overlap, "include_text": config.include_text,
     }
     done = store.start(fingerprint, resume=config.resume, force=config.force)
@@ -115,7 +116,8 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
                      rejects=rejects_path)
     if not store.finished:
         classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
-                                          batch_tokens=config.batch_tokens, window_overlap=config.window_overlap)
+                                          batch_tokens=config.batch_tokens, window_overlap=config.window_overlap,
+                                          quantize=config.quantize)
         items = open_records(files, options=config.reader)
         batches = _prepared_batches(items, classifier, config, skip=done.items)
         bar = _progress_bar(config.progress, initial=done.items)

@@ -129,6 +129,13 @@ def _model_option(f):
                         help="Model directory [default: the shipped English CoNLL-2003 model].")(f)
 
 
+def _quantize_option(f):
+    return click.option(
+        "--quantize", type=click.Choice(["none", "int8"]), default="none", show_default=True,
+        help="int8: dynamic int8 quantization of the linear layers, the fast CPU path (CPU only).",
+    )(f)
+
+
 def _decoding_option(f):
     return click.option(
         "--decoding", type=click.Choice(["constrained", "argmax"]), default="constrained", show_default=True,
@@ -144,8 +151,9 @@ def _decoding_option(f):
               help="Write `token gold pred` lines here (the input of the conlleval script).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @_decoding_option
+@_quantize_option
 @_conll_options
-def evaluate(model, files, output, predictions, device, decoding, scheme, tag_column, encoding) -> None:
+def evaluate(model, files, output, predictions, device, decoding, quantize, scheme, tag_column, encoding) -> None:
     """Score a model on CoNLL FILES: entity-level P/R/F1 as conlleval counts, per type.
 
     Every word of every sentence gets a prediction (its first subword's label); long sentences
@@ -158,7 +166,7 @@ def evaluate(model, files, output, predictions, device, decoding, scheme, tag_co
         if not path.is_file():
             raise ConfigError(f"{path}: no such file")
     report = evaluate_files(list(files), model=model, device=device, output=output, predictions=predictions,
-                            decoding=decoding,
+                            decoding=decoding, quantize=quantize,
                             fmt=ConllFormat(tag_column=tag_column, scheme=scheme, encoding=encoding))
     click.echo(format_report(report))
     if output:
@@ -259,10 +267,11 @@ record). A killed or failed run can be continued with --resume."""
 @click.option("--force", "-F", is_flag=True, help="Overwrite an existing output.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @_decoding_option
+@_quantize_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, keep, keep_all, encoding,
              no_text, batch_size, batch_tokens, window_overlap, shard_size, rejects, strict, resume, force,
-             device, decoding, quiet) -> None:
+             device, decoding, quantize, quiet) -> None:
     """Annotate the documents of INPUTS (files, directories, globs, or - for stdin) into --output.
 
     One output record per input document, in input order: id, source, kept fields, text and
@@ -275,7 +284,7 @@ def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, 
 
     keep_names = tuple(name.strip() for value in keep for name in value.split(",") if name.strip())
     config = AnnotateConfig(
-        model=model, format=fmt, device=device, decoding=decoding, batch_size=batch_size,
+        model=model, format=fmt, device=device, decoding=decoding, quantize=quantize, batch_size=batch_size,
         batch_tokens=batch_tokens, window_overlap=window_overlap, shard_size=shard_size,
         include_text=not no_text, rejects=rejects, strict=strict, resume=resume, force=force,
         progress=not quiet,

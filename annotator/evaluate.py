@@ -37,6 +37,7 @@ def evaluate_files(
     predictions: str | Path | None = None,
     batch_tokens: int = 8192,
     decoding: str = "constrained",
+    quantize: str = "none",
 ) -> dict:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
 
@@ -46,7 +47,7 @@ def evaluate_files(
     """
     from .model import load_model
 
-    loaded = load_model(model, device=device)
+    loaded = load_model(model, device=device, quantize=quantize)
     tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding)
     gold: list[list[str]] = []
     pred: list[list[str]] = []
@@ -72,6 +73,7 @@ def evaluate_files(
         "files": [str(p) for p in paths],
         "model": str(loaded.path),
         "decoding": decoding,
+        "quantize": quantize,
     })
     if output:
         Path(output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

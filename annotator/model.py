@@ -117,13 +117,23 @@ class LoadedModel:
         return self.meta.get("context", "sentence")
 
 
-def load_model(path: str | Path | None = None, *, device: str = "auto") -> LoadedModel:
-    """Load a model directory (or the default model) for inference, in fp32 on CPU."""
+QUANTIZATIONS = ("none", "int8")
+
+
+def load_model(path: str | Path | None = None, *, device: str = "auto", quantize: str = "none") -> LoadedModel:
+    """Load a model directory (or the default model) for inference, in fp32.
+
+    ``quantize="int8"``: dynamic int8 quantization of the linear layers (CPU only), the fast CPU path.
+    """
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
+    if quantize not in QUANTIZATIONS:
+        raise ConfigError(f"--quantize must be one of {', '.join(QUANTIZATIONS)}, not {quantize!r}")
     model_dir = resolve_model_dir(path)
     dev = pick_device(device)
+    if quantize == "int8" and dev.type != "cpu":
+        raise ConfigError("--quantize int8 runs on the CPU only; pass --device cpu or drop --quantize")
     quiet_transformers()
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
@@ -135,6 +145,12 @@ def load_model(path: str | Path | None = None, *, device: str = "auto") -> Loade
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{model_dir}: a fast tokenizer (tokenizer.json) is needed for word alignment")
     model.to(dev).eval()
+    if quantize == "int8":
+        import warnings
+
+        with warnings.catch_warnings():  # torch marks its quantized-tensor constructors deprecated
+            warnings.simplefilter("ignore")
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     labels = LabelSet.from_id2label({int(k): v for k, v in model.config.id2label.items()})
     return LoadedModel(model_dir, model, tokenizer, labels, read_meta(model_dir), dev)
 

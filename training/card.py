@@ -61,12 +61,18 @@ def write_card(path: Path, meta: dict) -> None:
         "|---|---|",
     ]
     lines += [f"| {k} | {v} |" for k, v in hp.items()]
-    lines += ["", "Per epoch (dev, entity-level micro F1, conlleval counting):", ""]
+    lines += ["", "Per epoch (dev, entity-level micro F1, conlleval counting"
+              + (f", {meta['history_decoding']} decoding" if meta.get("history_decoding") else "") + "):", ""]
     lines += ["| epoch | train loss | dev F1 |", "|---|---|---|"]
     for h in meta["history"]:
         loss = f"{h['train_loss']:.4f}" if h.get("train_loss") is not None else "-"
         lines.append(f"| {h['epoch']} | {loss} | {h['dev']['overall']['f1']:.4f} |")
-    lines += ["", "## Scores", "", "Word-level predictions (first subword), entity-level as conlleval counts them.", "",
+    decoding = meta.get("scores_decoding", "constrained")
+    lines += ["", "## Scores", "",
+              "Word-level predictions (the first subword's label scores), "
+              + ("constrained decoding (the best IOB2-valid tag sequence per sentence)" if decoding == "constrained"
+                 else f"{decoding} decoding")
+              + "; entities counted as conlleval counts them (`annotator evaluate` gives these numbers).", "",
               "### Dev", ""]
     lines += _scores_table(meta["scores"]["dev"])
     if meta["scores"].get("test"):

