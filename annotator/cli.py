@@ -278,8 +278,8 @@ def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, 
     entities (start, end, label, text, score; half-open character offsets). Bad records go to the
     rejects file with their source and the reason; nothing is dropped silently.
     """
-    from .annotate import AnnotateConfig
-    from .annotate import annotate as run
+    from .run import AnnotateConfig
+    from .run import annotate as run
     from .readers import ReaderOptions
 
     keep_names = tuple(name.strip() for value in keep for name in value.split(",") if name.strip())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from corpus import DATA, documents, require_data, write_jsonl
 
-from annotator.annotate import AnnotateConfig, annotate
+from annotator.run import AnnotateConfig, annotate
 from annotator.evaluate import evaluate_files
 
 

@@ -24,7 +24,7 @@ from corpus import documents, require_data, write_jsonl
 
 
 def bench_annotate(corpus: Path, model, quantize: str) -> tuple[float, float]:
-    from annotator.annotate import AnnotateConfig, annotate
+    from annotator.run import AnnotateConfig, annotate
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()

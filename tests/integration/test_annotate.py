@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from annotator.annotate import AnnotateConfig, annotate
+from annotator.run import AnnotateConfig, annotate
 from annotator.cli import main
 from annotator.readers import ReaderOptions
 from annotator.writers import read_docbin, read_jsonl, read_parquet
