@@ -39,6 +39,7 @@ def write_card(path: Path, meta: dict) -> None:
         "",
         "```",
         meta["command"] or "(library call)",
+        *meta.get("post_processing", []),
         "```",
         "",
         "## Data",

@@ -1,9 +1,10 @@
 """Re-score a model directory on its dev/test files with the current decoding and refresh its card.
 
-    python -m training.rescore MODEL_DIR [--dev FILE] [--test FILE]
+    python -m training.rescore MODEL_DIR [--dev FILE] [--test FILE] [--save-dtype float16]
 
-Used when the decoding improves after a model was trained (the card must state the scores the
-tools give today). The files default to those recorded in the model's annotator.json.
+Used when the decoding improves after a model was trained, or to store the weights in float16
+(the card must state the scores the shipped weights give with today's tools). The files default
+to those recorded in the model's annotator.json. The step is recorded in the card.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from .data import load_split
 from .metrics import score_model
 
 
-def rescore(model_dir: Path, *, dev: Path | None = None, test: Path | None = None) -> dict:
+def to_float16(model_dir: Path) -> None:
+    """Store the weights of ``model_dir`` in float16 (half the size; loaded back as float32)."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)
+    model.half().save_pretrained(model_dir, safe_serialization=True)
+
+
+def rescore(model_dir: Path, *, dev: Path | None = None, test: Path | None = None, step: str = "") -> dict:
     meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
     dev = dev or Path(meta["data"]["dev"]["path"])
     test = test or (Path(meta["data"]["test"]["path"]) if meta["data"].get("test") else None)
@@ -32,6 +42,8 @@ def rescore(model_dir: Path, *, dev: Path | None = None, test: Path | None = Non
         scores["test"] = score_model(load_split(test, tagger.encoder, ConllFormat()), tagger)
     meta["scores"] = scores
     meta["scores_decoding"] = tagger.decoding
+    if step:
+        meta.setdefault("post_processing", []).append(step)
     (model_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     write_card(model_dir / "README.md", meta)
     return scores
@@ -42,8 +54,15 @@ def main() -> None:
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("--dev", type=Path, default=None)
     parser.add_argument("--test", type=Path, default=None)
+    parser.add_argument("--save-dtype", choices=["float16"], default=None, help="convert the weights first")
     args = parser.parse_args()
-    scores = rescore(args.model_dir, dev=args.dev, test=args.test)
+    if args.save_dtype == "float16":
+        to_float16(args.model_dir)
+    import shlex
+    import sys
+
+    step = "python -m training.rescore " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    scores = rescore(args.model_dir, dev=args.dev, test=args.test, step=step)
     for split, s in scores.items():
         if s:
             print(f"{split}: F1 {s['overall']['f1']:.4f}")
