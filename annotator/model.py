@@ -70,7 +70,23 @@ def base_model_name(base: Path) -> str:
         name = json.loads((base / "config.json").read_text(encoding="utf-8")).get("_name_or_path", "")
     except (OSError, json.JSONDecodeError):
         name = ""
-    return name if name and not Path(name).is_absolute() else base.name
+    if not name or Path(name).is_absolute() or name.split("/")[-1] == base.name:
+        return name if name and not Path(name).is_absolute() else base.name
+    return f"{base.name} (config: {name})"
+
+
+def load_tokenizer(path: Path):
+    """A fast tokenizer that accepts pre-split words (BPE tokenizers need ``add_prefix_space``)."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    try:
+        tokenizer([["a", "b"]], is_split_into_words=True)
+    except (ValueError, TypeError, AssertionError) as exc:
+        if "add_prefix_space" not in str(exc):
+            raise
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, add_prefix_space=True)
+    return tokenizer
 
 
 def default_base_encoder_or_none() -> Path | None:
@@ -127,7 +143,7 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
     Measured on CoNLL-2003 test with a MiniLM checkpoint: per-channel -0.5 F1, per-tensor -1.4 F1.
     """
     import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers import AutoModelForTokenClassification
 
     if quantize not in QUANTIZATIONS:
         raise ConfigError(f"--quantize must be one of {', '.join(QUANTIZATIONS)}, not {quantize!r}")
@@ -137,7 +153,7 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
         raise ConfigError("--quantize int8 runs on the CPU only; pass --device cpu or drop --quantize")
     quiet_transformers()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        tokenizer = load_tokenizer(model_dir)
         model = AutoModelForTokenClassification.from_pretrained(
             model_dir, local_files_only=True, dtype=torch.float32
         )

@@ -15,6 +15,7 @@ from .windows import Window, WindowEncoder
 
 Document = Sequence[Sequence[str]]  # sentences of words
 Decoded = list[tuple[list[str], list[float]]]  # per sentence: (tags, probabilities) per word
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def batches_by_tokens(windows: Sequence[Window], *, batch_tokens: int) -> Iterator[list[int]]:
@@ -36,11 +37,13 @@ class WordTagger:
 
     def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
                  device=None, batch_tokens: int = 8192, buffer_windows: int = 512,
-                 decoding: str = "constrained", window_overlap: int = 32):
+                 decoding: str = "constrained", window_overlap: int = 32, precision: str = "auto"):
         import torch
 
         if decoding not in DECODINGS:
             raise ValueError(f"decoding must be one of {DECODINGS}, not {decoding!r}")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
         self.model = model
         budget = WindowEncoder(tokenizer, max_length=max_length).budget
         self.encoder = WindowEncoder(tokenizer, max_length=max_length, context=context,
@@ -51,6 +54,8 @@ class WordTagger:
         self.batch_tokens = max(batch_tokens, max_length)
         self.buffer_windows = buffer_windows
         self.decoding = decoding
+        # auto: bf16 autocast on CUDA, fp32 on CPU; bf16: autocast on either (fast on CPUs with AVX512-BF16/AMX)
+        self.bf16 = precision == "bf16" or (precision == "auto" and self.device.type == "cuda")
         self._torch = torch
 
     @classmethod
@@ -103,8 +108,9 @@ class WordTagger:
         was_training = self.model.training
         self.model.eval()
         on_cuda = self.device.type == "cuda"
+        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
         try:
-            with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=on_cuda):
+            with torch.inference_mode(), autocast:
                 for batch in batches_by_tokens(windows, batch_tokens=self.batch_tokens):
                     width = max(len(windows[i].input_ids) for i in batch)
                     ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
@@ -113,6 +119,8 @@ class WordTagger:
                         n = len(windows[i].input_ids)
                         ids[row, :n] = torch.tensor(windows[i].input_ids)
                         mask[row, :n] = 1
+                    if on_cuda:  # pinned host memory lets the copies run asynchronously
+                        ids, mask = ids.pin_memory(), mask.pin_memory()
                     logits = self.model(input_ids=ids.to(self.device, non_blocking=True),
                                         attention_mask=mask.to(self.device, non_blocking=True)).logits
                     log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from annotator.conll import ConllFormat, detect_file_scheme
 from annotator.errors import ModelError
-from annotator.model import META_FILE, base_model_name, default_base_encoder, pick_device, quiet_transformers
+from annotator.model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, pick_device,
+                             quiet_transformers)
 from annotator.tagging import WordTagger
 from annotator.windows import WindowEncoder
 
@@ -33,7 +34,7 @@ class TrainResult:
 def train(config: TrainConfig) -> TrainResult:
     """Train a token-classification model as ``config`` says and write its model directory."""
     import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer, set_seed
+    from transformers import AutoModelForTokenClassification, set_seed
 
     started = time.time()
     set_seed(config.seed)
@@ -42,7 +43,7 @@ def train(config: TrainConfig) -> TrainResult:
     base = Path(config.base_model) if config.base_model else default_base_encoder()
     fmt = ConllFormat(tag_column=config.tag_column, scheme=config.scheme, encoding=config.encoding)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        tokenizer = load_tokenizer(base)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load a tokenizer from {base}: {exc}".splitlines()[0]) from None
     encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=config.context)
