@@ -130,9 +130,14 @@ def _model_option(f):
 
 
 def _quantize_option(f):
+    f = click.option(
+        "--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
+        help="auto: bf16 autocast on CUDA, fp32 on CPU; bf16: also on CPU (fast where the CPU has "
+             "AVX512-BF16 or AMX).",
+    )(f)
     return click.option(
         "--quantize", type=click.Choice(["none", "int8"]), default="none", show_default=True,
-        help="int8: dynamic int8 quantization of the linear layers, the fast CPU path (CPU only).",
+        help="int8: dynamic int8 quantization of the linear layers (CPU only; costs accuracy, see BENCHMARKS.md).",
     )(f)
 
 
@@ -153,7 +158,8 @@ def _decoding_option(f):
 @_decoding_option
 @_quantize_option
 @_conll_options
-def evaluate(model, files, output, predictions, device, decoding, quantize, scheme, tag_column, encoding) -> None:
+def evaluate(model, files, output, predictions, device, decoding, quantize, precision, scheme, tag_column,
+             encoding) -> None:
     """Score a model on CoNLL FILES: entity-level P/R/F1 as conlleval counts, per type.
 
     Every word of every sentence gets a prediction (its first subword's label); long sentences
@@ -166,7 +172,7 @@ def evaluate(model, files, output, predictions, device, decoding, quantize, sche
         if not path.is_file():
             raise ConfigError(f"{path}: no such file")
     report = evaluate_files(list(files), model=model, device=device, output=output, predictions=predictions,
-                            decoding=decoding, quantize=quantize,
+                            decoding=decoding, quantize=quantize, precision=precision,
                             fmt=ConllFormat(tag_column=tag_column, scheme=scheme, encoding=encoding))
     click.echo(format_report(report))
     if output:
@@ -271,7 +277,7 @@ record). A killed or failed run can be continued with --resume."""
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, keep, keep_all, encoding,
              no_text, batch_size, batch_tokens, window_overlap, shard_size, rejects, strict, resume, force,
-             device, decoding, quantize, quiet) -> None:
+             device, decoding, quantize, precision, quiet) -> None:
     """Annotate the documents of INPUTS (files, directories, globs, or - for stdin) into --output.
 
     One output record per input document, in input order: id, source, kept fields, text and
@@ -284,7 +290,8 @@ def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, 
 
     keep_names = tuple(name.strip() for value in keep for name in value.split(",") if name.strip())
     config = AnnotateConfig(
-        model=model, format=fmt, device=device, decoding=decoding, quantize=quantize, batch_size=batch_size,
+        model=model, format=fmt, device=device, decoding=decoding, quantize=quantize, precision=precision,
+        batch_size=batch_size,
         batch_tokens=batch_tokens, window_overlap=window_overlap, shard_size=shard_size,
         include_text=not no_text, rejects=rejects, strict=strict, resume=resume, force=force,
         progress=not quiet,

