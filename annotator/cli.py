@@ -132,8 +132,8 @@ def _model_option(f):
 def _quantize_option(f):
     f = click.option(
         "--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
-        help="auto: bf16 autocast on CUDA, fp32 on CPU; bf16: also on CPU (fast where the CPU has "
-             "AVX512-BF16 or AMX).",
+        help="auto: bf16 autocast where the hardware runs it natively (CUDA; CPUs with AVX512-BF16 or AMX), "
+             "else fp32.",
     )(f)
     return click.option(
         "--quantize", type=click.Choice(["none", "int8"]), default="none", show_default=True,

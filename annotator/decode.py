@@ -55,8 +55,23 @@ def viterbi(log_probs: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
     return best
 
 
+@lru_cache(maxsize=32)
+def _label_kinds(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per label id: is it an ``I-`` label, and its type number (-1 for ``O``)."""
+    types = sorted({label[2:] for label in labels if label != OUTSIDE})
+    is_inside = np.array([label.startswith("I-") for label in labels])
+    type_ids = np.array([types.index(label[2:]) if label != OUTSIDE else -1 for label in labels])
+    return is_inside, type_ids
+
+
 def decode_ids(log_probs: np.ndarray, labels: tuple[str, ...], decoding: str = "constrained") -> np.ndarray:
     if decoding == "constrained":
+        best = log_probs.argmax(-1) if len(log_probs) else np.zeros(0, dtype=np.int64)
+        is_inside, type_ids = _label_kinds(labels)
+        types = type_ids[best]
+        previous = np.concatenate(([-1], types[:-1]))
+        if not (is_inside[best] & (previous != types)).any():
+            return best  # the unconstrained optimum is a valid sequence, so it is Viterbi's answer too
         return viterbi(log_probs, labels)
     if decoding == "argmax":
         return log_probs.argmax(-1) if len(log_probs) else np.zeros(0, dtype=np.int64)

@@ -36,12 +36,13 @@ def rescore(model_dir: Path, *, dev: Path | None = None, test: Path | None = Non
     dev = dev or Path(meta["data"]["dev"]["path"])
     test = test or (Path(meta["data"]["test"]["path"]) if meta["data"].get("test") else None)
     loaded = load_model(model_dir)
-    tagger = WordTagger.from_loaded(loaded)
+    tagger = WordTagger.from_loaded(loaded, precision="fp32")
     scores = {"dev": score_model(load_split(dev, tagger.encoder, ConllFormat()), tagger), "test": None}
     if test:
         scores["test"] = score_model(load_split(test, tagger.encoder, ConllFormat()), tagger)
     meta["scores"] = scores
     meta["scores_decoding"] = tagger.decoding
+    meta["scores_precision"] = "fp32"
     if step:
         meta.setdefault("post_processing", []).append(step)
     (model_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -86,7 +86,7 @@ def train(config: TrainConfig) -> TrainResult:
     train_seconds = time.time() - started
 
     tagger = WordTagger(model, tokenizer, id2label=labels.id2label, max_length=config.max_length,
-                        context=config.context, device=device)
+                        context=config.context, device=device, precision="fp32")  # card scores: fp32
     dev_scores = score_model(dev_split, tagger)
     test_scores = score_model(test_split, tagger) if test_split else None
 
@@ -111,6 +111,7 @@ def train(config: TrainConfig) -> TrainResult:
         "hyperparameters": config.hyperparameters,
         "scores": {"dev": dev_scores, "test": test_scores},
         "scores_decoding": tagger.decoding,
+        "scores_precision": "fp32",
         "history": history,
         "training_seconds": round(train_seconds, 1),
         "device": str(device),

@@ -54,3 +54,11 @@ def test_decode_words_joins_windows_and_fills_words_without_pieces():
     [(tags, probs)] = decode_words([4], scored, LABELS)
     assert tags == ["B-PER", "I-PER", "I-PER", "I-PER"]
     assert probs[2] == 0.0 and probs[0] == pytest.approx(0.6)
+
+
+def test_constrained_shortcut_equals_full_viterbi_on_random_scores():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(1, 12))
+        scores = np.log(rng.dirichlet(np.full(len(LABELS), 0.3), size=n))
+        assert list(decode_ids(scores, LABELS, "constrained")) == list(viterbi(scores, LABELS))
