@@ -1,8 +1,9 @@
 """Raw text → sentences of words with character offsets (pure, no model).
 
 Words follow CoNLL-2003's tokenization closely enough for a model trained on it: punctuation is
-split off, dotted abbreviations (U.S.) and numbers (1,000.5, 2-1) stay whole, inner hyphens and
-apostrophes stay (O'Neill, Lyon-based) except the clitic 's, which is its own word as in CoNLL.
+split off, dotted abbreviations (U.S.), common abbreviations (Mr., Inc.), initials (B. Young) and
+numbers (1,000.5, 2-1) stay whole, inner hyphens and apostrophes stay (O'Neill, Lyon-based) except
+the clitic 's, which is its own word as in CoNLL.
 Sentences end after . ! ? (and closing quotes/brackets) before an upper-case letter, digit,
 quote or bracket, and at line breaks. They only decide where windows may break: windows still
 pack consecutive sentences, so the model sees the same document context as in training.
@@ -12,8 +13,16 @@ from __future__ import annotations
 
 import re
 
+# A period after these (or after a single letter, an initial) belongs to the word, as in CoNLL.
+_ABBREVIATIONS = (
+    "mrs mr ms dr st jr sr prof gen col lt sgt capt gov sen rep rev inc corp co ltd no vs etc "
+    "jan feb mar apr jun jul aug sept sep oct nov dec mt ft"
+).split()
+
 WORD_RE = re.compile(
     r"(?:[^\W\d_]\.){2,}"                     # U.S.  U.K.
+    r"|(?i:" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$)"  # Mr.  Inc.
+    r"|[^\W\d_]\.(?=\s)"                       # initials: B. Young
     r"|\d+(?:[.,:/-]\d+)*"                    # 1,000.50  2-1  12:30
     r"|['’]s\b"                               # clitic 's
     r"|[^\W_]+(?:(?:-|['’](?!s\b))[^\W_]+)*"  # words, Lyon-based, O'Neill
@@ -22,11 +31,6 @@ WORD_RE = re.compile(
 _END = frozenset(".!?")
 _CLOSERS = frozenset("\"'”’)]»")
 _OPENERS = frozenset("\"'“‘([«")
-# A period after these (or after a single capital, an initial) does not end a sentence.
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st jr sr prof gen col lt sgt capt gov sen rep rev inc co corp ltd no vs etc "
-    "jan feb mar apr jun jul aug sep sept oct nov dec mt ft".split()
-)
 
 Offsets = tuple[int, int]
 
@@ -53,10 +57,6 @@ def split_sentences(text: str) -> list[list[Offsets]]:
                 continue
             if text[nxt[0]:nxt[1]] in _CLOSERS and nxt[0] == end:
                 continue  # a closing quote or bracket right after the stop belongs to this sentence
-            if text[start:end] == "." and len(current) > 1:
-                prev = text[current[-2][0]:current[-2][1]]
-                if prev.lower() in _ABBREVIATIONS or (len(prev) == 1 and prev.isupper()):
-                    continue
             first = text[nxt[0]]
             if nxt[0] > end and (first.isupper() or first.isdigit() or first in _OPENERS):
                 sentences.append(current)

@@ -17,10 +17,16 @@ def test_words_follow_conll_tokenization():
     assert words("O'Neill of Lyon-based Acme") == ["O'Neill", "of", "Lyon-based", "Acme"]
 
 
+def test_abbreviations_and_initials_keep_their_period_as_in_conll():
+    assert words("Mr. B. Young of Acme Inc. and Dr. Who") == ["Mr.", "B.", "Young", "of", "Acme", "Inc.", "and",
+                                                              "Dr.", "Who"]
+    assert words("Incorporated. No") == ["Incorporated", ".", "No"]
+
+
 def test_sentences_break_after_end_punctuation_and_newlines_not_after_abbreviations():
     text = 'Mr. Smith met J. Doe of Acme Inc. in Paris. "Fine," he said.\nNext line'
     got = [[text[s:e] for s, e in sent] for sent in split_sentences(text)]
-    assert got == [["Mr", ".", "Smith", "met", "J", ".", "Doe", "of", "Acme", "Inc", ".", "in", "Paris", "."],
+    assert got == [["Mr.", "Smith", "met", "J.", "Doe", "of", "Acme", "Inc.", "in", "Paris", "."],
                    ['"', "Fine", ",", '"', "he", "said", "."], ["Next", "line"]]
 
 
