@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
+from .cli_options import EXIT_CODES, conll_options
 from .errors import AnnotatorError, ConfigError, InputFormatError, ModelError
 
-EXIT_CODES = """Exit codes: 0 success, 1 failure (model or runtime error), 2 bad input or usage."""
 
 
 class AnnotatorGroup(click.Group):
@@ -41,17 +41,6 @@ class _Fail(click.ClickException):
 @click.version_option(package_name="annotator")
 def main() -> None:
     """Named-entity annotation with transformer models: train, evaluate, predict, inspect."""
-
-
-def _conll_options(f):
-    f = click.option("--encoding", default="utf-8", show_default=True,
-                     help="Encoding of the CoNLL files (the original CoNLL-2002 files are iso-8859-1).")(f)
-    f = click.option("--tag-column", type=int, default=-1, show_default=True,
-                     help="Column of the NE tag (0-based; negative counts from the end).")(f)
-    f = click.option("--scheme", type=click.Choice(["IOB1", "IOB2", "BIO", "IOBES", "BIOES", "BILOU", "IO"],
-                                                  case_sensitive=False),
-                     default=None, help="Tag scheme of the files; detected from each file when not given.")(f)
-    return f
 
 
 @main.command(epilog=EXIT_CODES)
@@ -81,7 +70,7 @@ def _conll_options(f):
               help="Precision of the saved weights.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --output directory.")
-@_conll_options
+@conll_options
 def train(**opts) -> None:
     """Fine-tune a token-classification model on CoNLL data and write a model directory.
 
@@ -157,7 +146,7 @@ def _decoding_option(f):
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @_decoding_option
 @_quantize_option
-@_conll_options
+@conll_options
 def evaluate(model, files, output, predictions, device, decoding, quantize, precision, scheme, tag_column,
              encoding) -> None:
     """Score a model on CoNLL FILES: entity-level P/R/F1 as conlleval counts, per type.
@@ -309,3 +298,13 @@ def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, 
                    err=True)
     click.echo(f"{stats.words:,} words in {stats.seconds:.1f} s: {stats.words_per_second:,.0f} words/s; "
                f"output: {stats.output}", err=True)
+
+
+def _register_export_commands() -> None:
+    from .cli_export import export_spacy, import_spans
+
+    main.add_command(export_spacy)
+    main.add_command(import_spans)
+
+
+_register_export_commands()

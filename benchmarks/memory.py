@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--format", default="jsonl", choices=["jsonl", "parquet", "spacy"])
+    parser.add_argument("--annotate-args", default="", help="extra `annotator annotate` options, e.g. '--precision fp32'")
     args = parser.parse_args()
     require_data()
     docs = list(documents())[: args.docs]
@@ -46,6 +47,7 @@ def main() -> None:
                    "-q", "--force"]
             if args.model:
                 cmd += ["--model", args.model]
+            cmd += args.annotate_args.split()
             results[times] = peak_rss_mib(cmd)
             print(f"{times:>3} x {len(docs)} documents: peak RSS {results[times]:.0f} MiB", flush=True)
     ratio = results[args.repeat] / results[1]

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from annotator.cli import main
 
-COMMANDS = ["train", "evaluate", "predict", "info"]
+COMMANDS = ["train", "evaluate", "predict", "info", "annotate", "export-spacy", "import-spans"]
 
 
 def invoke(*args, input=None):
