@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batching import chunks, prefetch
+from .batching import chunks, prefetch, release_memory
 from .errors import ConfigError, InputFormatError
 from .parts import PartStore
 from .readers import ReaderOptions, expand_inputs, open_records
@@ -129,6 +129,8 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
                 annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
                 words = sum(len(r.text.split()) for r in records)
                 part = store.write_part(annotated, rejects, items=len(batch), words=words)
+                del annotated, spans, prepared
+                release_memory()
                 stats.read += len(batch)
                 stats.annotated += part["records"]
                 stats.rejected += part["rejects"]
