@@ -105,16 +105,17 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
     store = PartStore(output, fmt, include_text=config.include_text, shard_size=config.shard_size,
                       rejects=rejects_path)
-    fingerprint = {
-        "inputs": [f"{f.format}:{'-' if f.stdin else os.path.abspath(f.path)}" for f in files],
+    fingerprint = {  # what must not change between a run and its --resume
+        "inputs": [_input_id(f) for f in files],
         "model": str(model_dir.resolve()), "format": fmt, "reader": repr(config.reader),
-        "decoding": config.decoding, "quantize": config.quantize, "precision": config.precision, "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
+        "decoding": config.decoding, "quantize": config.quantize, "precision": config.precision,
+        "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
         "window_overlap": config.window_overlap, "include_text": config.include_text,
     }
     done = store.start(fingerprint, resume=config.resume, force=config.force)
     stats = RunStats(read=done.items, annotated=done.records, rejected=done.rejects, words=done.words,
-                     entities=Counter(done.entities), resumed_from=done.items, resumed_words=done.words, output=output,
-                     rejects=rejects_path)
+                     entities=Counter(done.entities), resumed_from=done.items, resumed_words=done.words,
+                     output=output, rejects=rejects_path)
     if not store.finished:
         classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
                                           batch_tokens=config.batch_tokens, window_overlap=config.window_overlap,
@@ -149,6 +150,14 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     if not stats.rejected:
         stats.rejects = None
     return stats
+
+
+def _input_id(file) -> str:
+    """An input file as the resume check sees it: format, path, size and modification time."""
+    if file.stdin:
+        return f"{file.format}:-"
+    stat = os.stat(file.path)
+    return f"{file.format}:{os.path.abspath(file.path)}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _prepared_batches(items: Iterator[Record | Reject], classifier, config: AnnotateConfig, *, skip: int):

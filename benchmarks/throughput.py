@@ -178,8 +178,8 @@ def main() -> None:
     where = torch.cuda.get_device_name() if DEVICE.startswith("cuda") else (
         f"{torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}")
     print(f"{len(docs)} documents, {words:,} words; model {model_dir}; torch {torch.__version__}; {where}")
-    print(f"| method | words/s | seconds |")
-    print(f"|---|---|---|")
+    print("| method | words/s | seconds |")
+    print("|---|---|---|")
     for name, seconds in results.items():
         print(f"| {name} | {words / seconds:,.0f} | {seconds:.1f} |")
     wps = {k: words / v for k, v in results.items()}

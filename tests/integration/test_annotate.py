@@ -189,3 +189,15 @@ def test_resume_refuses_other_options(tmp_path, corpus, tiny_models):
         run([corpus], out, model=tiny_models["torch"], resume=True)
     with pytest.raises(Exception, match="holds an interrupted run; pass --resume"):
         run([corpus], out, model=tiny_models["torch"])
+
+
+def test_resume_refuses_a_changed_input(tmp_path, corpus, tiny_models):
+    data = tmp_path / "c.jsonl"
+    data.write_bytes(corpus.read_bytes())
+    out = tmp_path / "o.jsonl"
+    with pytest.raises(Exception, match="malformed JSON"):
+        run([data], out, model=tiny_models["torch"], strict=True)  # stops: an interrupted run is left
+    with open(data, "ab") as handle:
+        handle.write(b'{"id": "new", "text": "Added later."}\n')
+    with pytest.raises(Exception, match=r"other settings \(inputs\)"):
+        run([data], out, model=tiny_models["torch"], strict=True, resume=True)
