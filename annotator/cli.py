@@ -121,8 +121,7 @@ def _model_option(f):
 def _quantize_option(f):
     f = click.option(
         "--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
-        help="auto: bf16 autocast where the hardware runs it natively (CUDA; CPUs with AVX512-BF16 or AMX), "
-             "else fp32.",
+        help="auto: bf16 where the hardware runs it natively (CUDA; CPUs with AVX512-BF16 or AMX), else fp32.",
     )(f)
     return click.option(
         "--quantize", type=click.Choice(["none", "int8"]), default="none", show_default=True,
@@ -174,7 +173,8 @@ def evaluate(model, files, output, predictions, device, decoding, quantize, prec
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per text instead of a table.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @_decoding_option
-def predict(model, texts, as_json, device, decoding) -> None:
+@_quantize_option
+def predict(model, texts, as_json, device, decoding, quantize, precision) -> None:
     """Print the entities of a few TEXTS (or of each line of standard input when none are given)."""
     import json
 
@@ -184,7 +184,9 @@ def predict(model, texts, as_json, device, decoding) -> None:
         if sys.stdin.isatty():
             raise ConfigError("give TEXTS as arguments, or pipe one text per line into standard input")
         texts = tuple(line.rstrip("\n") for line in sys.stdin if line.strip())
-    for i, result in enumerate(predict_texts(texts, model=model, device=device, decoding=decoding)):
+    results = predict_texts(texts, model=model, device=device, decoding=decoding, quantize=quantize,
+                            precision=precision)
+    for i, result in enumerate(results):
         if as_json:
             click.echo(json.dumps({"text": result.text, "entities": [
                 {"start": e.start, "end": e.end, "label": e.label, "text": result.text[e.start:e.end],

@@ -15,11 +15,13 @@ class TextEntities:
 
 
 def predict_texts(texts: Iterable[str], *, model=None, device: str = "auto",
-                  decoding: str = "constrained") -> Iterator[TextEntities]:
+                  decoding: str = "constrained", quantize: str = "none",
+                  precision: str = "auto") -> Iterator[TextEntities]:
     """Entities of each text with character offsets and a score (mean word probability)."""
     from .inference import TokenClassifier
 
     texts = list(texts)
-    classifier = TokenClassifier.load(model, device=device, decoding=decoding)
+    classifier = TokenClassifier.load(model, device=device, decoding=decoding, quantize=quantize,
+                                      precision=precision)
     for text, entities in zip(texts, classifier.annotate(texts)):
         yield TextEntities(text, entities)

@@ -70,7 +70,11 @@ class WordTagger:
         self.decoding = decoding
         # auto: bf16 autocast where the hardware runs it natively (CUDA with bf16, CPUs with AVX512-BF16
         # or AMX), else fp32. On CoNLL-2003 the default model scores the same in both (BENCHMARKS.md).
-        self.bf16 = precision == "bf16" or (precision == "auto" and native_bf16(self.device))
+        quantized = any("quantized" in type(m).__module__ for m in model.modules())
+        self.bf16 = not quantized and (precision == "bf16" or (precision == "auto" and native_bf16(self.device)))
+        if self.bf16 and self.device.type == "cpu":
+            # bf16 weights, cast once: autocast would cast every weight again on every forward pass
+            self.model = model.to(torch.bfloat16)
         self._torch = torch
 
     @classmethod
@@ -123,7 +127,7 @@ class WordTagger:
         was_training = self.model.training
         self.model.eval()
         on_cuda = self.device.type == "cuda"
-        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+        autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16 and on_cuda)
         try:
             with torch.inference_mode(), autocast:
                 for batch in batches_by_tokens(windows, batch_tokens=self.batch_tokens):
