@@ -64,6 +64,6 @@ def write_jsonl(path: Path, docs) -> int:
     return n
 
 
-if __name__ == "__main__":  # python benchmarks/corpus.py OUT.jsonl: the throughput corpus, for --corpus
+if __name__ == "__main__":  # python benchmarks/corpus.py OUT.jsonl writes the corpus for --corpus
     require_data()
     print(write_jsonl(Path(sys.argv[1]), documents()), "documents written to", sys.argv[1])
