@@ -27,13 +27,15 @@ def peak_rss_mib(args: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None)
-    parser.add_argument("--docs", type=int, default=100)
+    parser.add_argument("--docs", type=int, default=100, help="documents in the corpus (0: all, about 1,400)")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--format", default="jsonl", choices=["jsonl", "parquet", "spacy"])
     parser.add_argument("--annotate-args", default="", help="extra `annotator annotate` options, e.g. '--precision fp32'")
     args = parser.parse_args()
     require_data()
-    docs = list(documents())[: args.docs]
+    docs = list(documents())
+    if args.docs:
+        docs = docs[: args.docs]
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for times in (1, args.repeat):
