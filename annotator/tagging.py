@@ -47,7 +47,11 @@ def batches_by_tokens(windows: Sequence[Window], *, batch_tokens: int) -> Iterat
 
 
 class WordTagger:
-    """Predicts one IOB2 tag (and its probability) per word for documents of pre-split sentences."""
+    """Predicts one IOB2 tag (and its probability) per word for documents of pre-split sentences.
+
+    With bf16 on a CPU (``precision="bf16"``, or ``"auto"`` on a CPU with native bf16) the model's
+    weights are cast to bf16 in place, once; pass ``precision="fp32"`` to keep a model you train.
+    """
 
     def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
                  device=None, batch_tokens: int = 8192, buffer_windows: int = 512,
