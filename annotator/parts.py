@@ -42,6 +42,15 @@ class Progress:
     parts: int = 0
     entities: Counter = field(default_factory=Counter)
 
+    def add(self, part: dict) -> None:
+        """Count one part (a manifest entry)."""
+        self.items += part["items"]
+        self.records += part["records"]
+        self.rejects += part["rejects"]
+        self.words += part["words"]
+        self.entities.update(part["entities"])
+        self.parts += 1
+
 
 def _atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
@@ -105,12 +114,7 @@ class PartStore:
             _atomic_write_text(self.manifest_path, json.dumps(self.manifest, indent=1))
         progress = Progress()
         for part in self.manifest["parts"]:
-            progress.items += part["items"]
-            progress.records += part["records"]
-            progress.rejects += part["rejects"]
-            progress.words += part["words"]
-            progress.entities.update(part["entities"])
-            progress.parts += 1
+            progress.add(part)
         return progress
 
     @property

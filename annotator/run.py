@@ -112,17 +112,16 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
         "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
         "window_overlap": config.window_overlap, "include_text": config.include_text,
     }
-    done = store.start(fingerprint, resume=config.resume, force=config.force)
-    stats = RunStats(read=done.items, annotated=done.records, rejected=done.rejects, words=done.words,
-                     entities=Counter(done.entities), resumed_from=done.items, resumed_words=done.words,
-                     output=output, rejects=rejects_path)
+    progress = store.start(fingerprint, resume=config.resume, force=config.force)
+    resumed_from, resumed_words = progress.items, progress.words
+    seconds = 0.0
     if not store.finished:
         classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
                                           batch_tokens=config.batch_tokens, window_overlap=config.window_overlap,
                                           quantize=config.quantize, precision=config.precision)
         items = open_records(files, options=config.reader)
-        batches = _prepared_batches(items, classifier, config, skip=done.items)
-        bar = _progress_bar(config.progress, initial=done.items)
+        batches = _prepared_batches(items, classifier, config, skip=progress.items)
+        bar = _progress_bar(config.progress, initial=progress.items)
         started = time.perf_counter()  # throughput counts from the first document, not the model load
         try:
             for batch, records, rejects, prepared in prefetch(batches, depth=2):
@@ -132,24 +131,20 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
                 part = store.write_part(annotated, rejects, items=len(batch), words=words)
                 del annotated, spans, prepared
                 release_memory()
-                stats.read += len(batch)
-                stats.annotated += part["records"]
-                stats.rejected += part["rejects"]
-                stats.words += words
-                stats.entities.update(part["entities"])
+                progress.add(part)
                 if bar is not None:
                     bar.update(len(batch))
                     elapsed = time.perf_counter() - started
-                    bar.set_postfix_str(f"{(stats.words - done.words) / max(elapsed, 1e-9):,.0f} words/s, "
-                                        f"{stats.rejected} rejected")
+                    bar.set_postfix_str(f"{(progress.words - resumed_words) / max(elapsed, 1e-9):,.0f} words/s, "
+                                        f"{progress.rejects} rejected")
         finally:
             if bar is not None:
                 bar.close()
-        stats.seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
     store.finish()
-    if not stats.rejected:
-        stats.rejects = None
-    return stats
+    return RunStats(read=progress.items, annotated=progress.records, rejected=progress.rejects,
+                    words=progress.words, seconds=seconds, resumed_from=resumed_from, resumed_words=resumed_words,
+                    entities=progress.entities, output=output, rejects=rejects_path if progress.rejects else None)
 
 
 def _input_id(file) -> str:

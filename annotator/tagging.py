@@ -99,12 +99,14 @@ class WordTagger:
         """
         lengths: list[list[int]] = []
         windows: list[list[Window]] = []
+        buffered = 0
         for doc in documents:
             lengths.append([len(s) for s in doc])
             windows.append(self.encoder.encode(doc))
-            if sum(map(len, windows)) >= self.buffer_windows:
+            buffered += len(windows[-1])
+            if buffered >= self.buffer_windows:
                 yield from self.predict_encoded(lengths, windows)
-                lengths, windows = [], []
+                lengths, windows, buffered = [], [], 0
         if lengths:
             yield from self.predict_encoded(lengths, windows)
 
