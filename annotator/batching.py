@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -75,6 +76,21 @@ def _malloc_trim():
 
 
 _TRIM = _malloc_trim()
+
+
+PRIMITIVE_CACHE_CAPACITY = "64"
+
+
+def bound_native_caches() -> None:
+    """Cap oneDNN's primitive cache (default 1,024 entries) before the first forward pass creates it.
+
+    oneDNN keeps a compiled primitive per operation and tensor shape; with batches of ever new
+    shapes the cache grows by a few MiB per shape and pins heap memory between passes, so a run's
+    memory kept growing with the corpus (measured: BENCHMARKS.md). 64 entries keep the shapes of
+    recent batches at no measured speed cost. Only takes effect if oneDNN has not run yet in this
+    process; an ``ONEDNN_PRIMITIVE_CACHE_CAPACITY`` the user set wins.
+    """
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", PRIMITIVE_CACHE_CAPACITY)
 
 
 def release_memory() -> None:

@@ -251,8 +251,8 @@ record). A killed or failed run can be continued with --resume."""
 @click.option("--no-text", is_flag=True, help="Leave the text out of JSONL/Parquet output.")
 @click.option("--batch-size", type=int, default=256, show_default=True,
               help="Documents per batch: they are length-sorted together, and a resumed run restarts at a batch.")
-@click.option("--batch-tokens", type=int, default=8192, show_default=True,
-              help="Padded subword tokens per model forward pass.")
+@click.option("--batch-tokens", type=int, default=None,
+              help="Padded subword tokens per model forward pass [default: 2048 on CPU, 16384 on CUDA].")
 @click.option("--window-overlap", type=int, default=32, show_default=True,
               help="Subwords shared by consecutive windows of a sentence longer than the model's window.")
 @click.option("--shard-size", type=int, default=None,

@@ -35,7 +35,7 @@ def evaluate_files(
     device: str = "auto",
     output: str | Path | None = None,
     predictions: str | Path | None = None,
-    batch_tokens: int = 8192,
+    batch_tokens: int | None = None,
     decoding: str = "constrained",
     quantize: str = "none",
     precision: str = "auto",

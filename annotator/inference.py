@@ -38,11 +38,13 @@ class TokenClassifier:
 
     @classmethod
     def load(cls, model: str | Path | None = None, *, device: str = "auto", decoding: str = "constrained",
-             batch_tokens: int = 8192, window_overlap: int = 32, quantize: str = "none",
+             batch_tokens: int | None = None, window_overlap: int = 32, quantize: str = "none",
              precision: str = "auto") -> "TokenClassifier":
         """Load ``model`` (default: the shipped English model) for inference."""
+        from .batching import bound_native_caches
         from .model import load_model
 
+        bound_native_caches()
         loaded = load_model(model, device=device, quantize=quantize)
         return cls(WordTagger.from_loaded(loaded, decoding=decoding, batch_tokens=batch_tokens,
                                           window_overlap=window_overlap, precision=precision))

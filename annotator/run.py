@@ -35,7 +35,7 @@ class AnnotateConfig:
     quantize: str = "none"
     precision: str = "auto"
     batch_size: int = DEFAULT_BATCH_SIZE
-    batch_tokens: int = 8192
+    batch_tokens: int | None = None  # None: per device (tagging.default_batch_tokens)
     window_overlap: int = 32
     shard_size: int | None = None
     include_text: bool = True
@@ -51,7 +51,7 @@ class AnnotateConfig:
             raise ConfigError("use just one of --resume and --force")
         if self.batch_size < 1:
             raise ConfigError("--batch-size must be at least 1")
-        if self.batch_tokens < 64:
+        if self.batch_tokens is not None and self.batch_tokens < 64:
             raise ConfigError("--batch-tokens must be at least 64")
         if self.window_overlap < 0:
             raise ConfigError("--window-overlap must not be negative")
@@ -94,7 +94,8 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
              config: AnnotateConfig = AnnotateConfig()) -> RunStats:
     """Annotate every document of ``inputs`` into ``output``; returns the run's counts."""
     from .inference import TokenClassifier
-    from .model import resolve_model_dir
+    from .model import pick_device, resolve_model_dir
+    from .tagging import default_batch_tokens
 
     output = Path(output)
     fmt = format_for(output, config.format)
@@ -102,6 +103,7 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
         raise ConfigError("--no-text cannot apply to spacy output: a Doc always holds its text")
     files = expand_inputs(inputs, options=config.reader)  # bad paths fail here, before the model loads
     model_dir = resolve_model_dir(config.model)
+    device = pick_device(config.device)
     rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
     store = PartStore(output, fmt, include_text=config.include_text, shard_size=config.shard_size,
                       rejects=rejects_path)
@@ -109,7 +111,8 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
         "inputs": [_input_id(f) for f in files],
         "model": str(model_dir.resolve()), "format": fmt, "reader": repr(config.reader),
         "decoding": config.decoding, "quantize": config.quantize, "precision": config.precision,
-        "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
+        "batch_size": config.batch_size, "device": device.type,
+        "batch_tokens": config.batch_tokens or default_batch_tokens(device),
         "window_overlap": config.window_overlap, "include_text": config.include_text,
     }
     progress = store.start(fingerprint, resume=config.resume, force=config.force)

@@ -32,6 +32,20 @@ def native_bf16(device) -> bool:
         return False
 
 
+CPU_BATCH_TOKENS = 2048
+CUDA_BATCH_TOKENS = 16384
+
+
+def default_batch_tokens(device) -> int:
+    """Padded subwords per forward pass when the caller names none.
+
+    On a CPU the speed is flat from 2k to 8k tokens (measured: BENCHMARKS.md), and smaller passes
+    keep the transient memory of each pass (and the heap fragmentation it leaves) small; a GPU
+    needs bigger batches to fill.
+    """
+    return CUDA_BATCH_TOKENS if device.type == "cuda" else CPU_BATCH_TOKENS
+
+
 def batches_by_tokens(windows: Sequence[Window], *, batch_tokens: int) -> Iterator[list[int]]:
     """Indices of ``windows`` in length-sorted batches whose padded size stays under ``batch_tokens``."""
     order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids), reverse=True)
@@ -54,7 +68,7 @@ class WordTagger:
     """
 
     def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
-                 device=None, batch_tokens: int = 8192, buffer_windows: int = 512,
+                 device=None, batch_tokens: int | None = None, buffer_windows: int = 512,
                  decoding: str = "constrained", window_overlap: int = 32, precision: str = "auto"):
         import torch
 
@@ -69,6 +83,8 @@ class WordTagger:
         self.labels = tuple(id2label[i] for i in sorted(id2label))
         self.device = device if device is not None else next(model.parameters()).device
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        if batch_tokens is None:
+            batch_tokens = default_batch_tokens(self.device)
         self.batch_tokens = max(batch_tokens, max_length)
         self.buffer_windows = buffer_windows
         self.decoding = decoding
@@ -127,9 +143,17 @@ class WordTagger:
                             decoding=self.decoding)
 
     def window_log_probs(self, windows: Sequence[Window]) -> list[np.ndarray]:
-        """Log-probabilities ``(len(positions), n_labels)`` at each window's positions, in input order."""
+        """Log-probabilities ``(len(positions), n_labels)`` at each window's positions, in input order.
+
+        The results of all windows share one array, allocated before the first forward pass: small
+        per-window arrays allocated between the passes would be carved out of the big blocks a pass
+        frees, and the heap would grow with every batch (measured: see :mod:`annotator.batching`).
+        """
         torch = self._torch
-        out: list[np.ndarray] = [np.zeros((0, len(self.labels)), dtype=np.float32)] * len(windows)
+        counts = np.fromiter((len(w.positions) for w in windows), dtype=np.int64, count=len(windows))
+        ends = np.cumsum(counts)
+        starts = ends - counts
+        result = np.zeros((int(ends[-1]) if len(windows) else 0, len(self.labels)), dtype=np.float32)
         was_training = self.model.training
         self.model.eval()
         on_cuda = self.device.type == "cuda"
@@ -138,19 +162,27 @@ class WordTagger:
             with torch.inference_mode(), autocast:
                 for batch in batches_by_tokens(windows, batch_tokens=self.batch_tokens):
                     width = max(len(windows[i].input_ids) for i in batch)
-                    ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-                    mask = torch.zeros((len(batch), width), dtype=torch.long)
+                    ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+                    mask = np.zeros((len(batch), width), dtype=np.int64)
+                    rows, cols, dest = [], [], []
                     for row, i in enumerate(batch):
-                        n = len(windows[i].input_ids)
-                        ids[row, :n] = torch.tensor(windows[i].input_ids)
+                        window = windows[i]
+                        n = len(window.input_ids)
+                        ids[row, :n] = window.input_ids
                         mask[row, :n] = 1
+                        rows.append(np.full(counts[i], row))
+                        cols.append(window.positions)
+                        dest.append(np.arange(starts[i], ends[i]))
+                    ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
                     if on_cuda:  # pinned host memory lets the copies run asynchronously
-                        ids, mask = ids.pin_memory(), mask.pin_memory()
-                    logits = self.model(input_ids=ids.to(self.device, non_blocking=True),
-                                        attention_mask=mask.to(self.device, non_blocking=True)).logits
-                    log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
-                    for row, i in enumerate(batch):
-                        out[i] = log_probs[row, list(windows[i].positions)]
+                        ids_t, mask_t = ids_t.pin_memory(), mask_t.pin_memory()
+                    logits = self.model(input_ids=ids_t.to(self.device, non_blocking=True),
+                                        attention_mask=mask_t.to(self.device, non_blocking=True)).logits
+                    rows_t = torch.from_numpy(np.concatenate(rows)).to(self.device)
+                    cols_t = torch.from_numpy(np.concatenate([np.asarray(c, dtype=np.int64) for c in cols])).to(self.device)
+                    picked = torch.log_softmax(logits[rows_t, cols_t].float(), dim=-1)
+                    result[np.concatenate(dest)] = picked.cpu().numpy()
+                    del logits, picked
         finally:
             self.model.train(was_training)
-        return out
+        return [result[a:b] for a, b in zip(starts.tolist(), ends.tolist())]

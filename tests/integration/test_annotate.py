@@ -201,3 +201,27 @@ def test_resume_refuses_a_changed_input(tmp_path, corpus, tiny_models):
         handle.write(b'{"id": "new", "text": "Added later."}\n')
     with pytest.raises(Exception, match=r"other settings \(inputs\)"):
         run([data], out, model=tiny_models["torch"], strict=True, resume=True)
+
+
+def test_manifest_records_the_device_and_the_batch_tokens_it_resolved(tmp_path, corpus, tiny_models):
+    out = tmp_path / "o.jsonl"
+    with pytest.raises(Exception, match="malformed JSON"):
+        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu")  # leaves an interrupted run
+    manifest = json.loads((tmp_path / "o.jsonl.parts" / "manifest.json").read_text())
+    assert manifest["fingerprint"]["device"] == "cpu"
+    assert manifest["fingerprint"]["batch_tokens"] == 2048  # the CPU default, written out
+    with pytest.raises(Exception, match="malformed JSON"):  # the same settings, so --resume goes on
+        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_tokens=2048, resume=True)
+    with pytest.raises(Exception, match=r"other settings \(batch_tokens\)"):
+        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_tokens=4096, resume=True)
+
+
+def test_loading_a_classifier_caps_the_onednn_primitive_cache(monkeypatch, tiny_models):
+    from annotator.inference import TokenClassifier
+
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    TokenClassifier.load(tiny_models["torch"], device="cpu")
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "64"
+    monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "7")  # the user's setting wins
+    TokenClassifier.load(tiny_models["torch"], device="cpu")
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "7"
