@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from .labels import OUTSIDE, split_tag
 
 IGNORE_INDEX = -100
+PIECE_CACHE_WORDS = 1 << 17  # distinct words whose subwords are kept (a few tens of MiB at most)
 CONTEXTS = ("document", "sentence")
 
 
@@ -51,23 +52,28 @@ class WindowEncoder:
         if not 0 <= overlap <= self.budget // 2:
             raise ValueError(f"window overlap {overlap} must be between 0 and half a window ({self.budget // 2})")
         self.overlap = overlap
+        self._pieces: dict[str, list[int]] = {}
 
     def word_pieces(self, sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
-        """Subword ids of every word of every sentence (one fast-tokenizer call)."""
-        if not sentences:
-            return []
-        enc = self.tokenizer(
-            [list(s) for s in sentences], is_split_into_words=True, add_special_tokens=False,
-            return_attention_mask=False, return_token_type_ids=False,
-        )
-        out: list[list[list[int]]] = []
-        for i, sentence in enumerate(sentences):
-            pieces: list[list[int]] = [[] for _ in sentence]
-            for tok, wid in zip(enc["input_ids"][i], enc.word_ids(i)):
-                if wid is not None:
-                    pieces[wid].append(tok)
-            out.append(pieces)
-        return out
+        """Subword ids of every word of every sentence (shared lists: do not modify them).
+
+        A word's subwords do not depend on its neighbours (the tokenizer splits pre-split words
+        one by one), so they are cached: only words not seen before go to the tokenizer, in one
+        batch. The cache holds at most ``PIECE_CACHE_WORDS`` words and starts afresh when full,
+        so memory stays bounded on any corpus.
+        """
+        cache = self._pieces
+        missing = list(dict.fromkeys(w for sentence in sentences for w in sentence if w not in cache))
+        if len(cache) + len(missing) > PIECE_CACHE_WORDS:
+            cache.clear()
+            missing = list(dict.fromkeys(w for sentence in sentences for w in sentence))
+        if missing:
+            enc = self.tokenizer(
+                [[word] for word in missing], is_split_into_words=True, add_special_tokens=False,
+                return_attention_mask=False, return_token_type_ids=False,
+            )
+            cache.update(zip(missing, (list(ids) for ids in enc["input_ids"])))
+        return [[cache[w] for w in sentence] for sentence in sentences]
 
     def encode(self, sentences: Sequence[Sequence[str]], *, first_index: int = 0) -> list[Window]:
         """Windows for one document. Sentence ``k`` is referred to as ``first_index + k``.

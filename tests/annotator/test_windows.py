@@ -156,6 +156,21 @@ def test_word_pieces(tok):
     assert enc.word_pieces([]) == []
 
 
+def test_word_pieces_tokenizes_each_distinct_word_once(tok, monkeypatch):
+    enc = WindowEncoder(tok, max_length=16)
+    tok.calls = 0
+    enc.word_pieces([["abcd", "e", "abcd"], ["e"]])
+    assert tok.calls == 1
+    again = enc.word_pieces([["e", "abcd"]])
+    assert tok.calls == 1  # every word was cached
+    assert [tok.decode(p) for p in again[0]] == ["e", "abcd"]
+    monkeypatch.setattr("annotator.windows.PIECE_CACHE_WORDS", 3)
+    pieces = enc.word_pieces([["xyzw", "uv", "abcd"]])  # 2 cached + 2 new > 3: starts afresh
+    assert tok.calls == 2
+    assert [tok.decode(p) for p in pieces[0]] == ["xyzw", "uv", "abcd"]
+    assert len(enc._pieces) == 3
+
+
 # --------------------------------------------------------------------------------------------
 # encode
 # --------------------------------------------------------------------------------------------
@@ -385,6 +400,23 @@ def real_tokenizer():
         pytest.skip(f"default base encoder not installed: {exc}")
     transformers = pytest.importorskip("transformers")
     return transformers.AutoTokenizer.from_pretrained(str(path))
+
+
+def test_cached_word_pieces_equal_the_tokenizer_on_whole_sentences(real_tokenizer):
+    """The cache tokenizes words one by one; the pieces must equal those of a whole-sentence call."""
+    sentences = [
+        ["Anna", "O'Neill", "visited", "U.S.", "'s", "Lyon-based", "1,000.50", "Nordkapp", "\u200b", "."],
+        ["東京", "Zürich", "naïve", "\ufe0f", "😀", "ÉCOLE", "x" * 60, "12:30", "--", "A.B.C."],
+        ["Anna", "visited", "東京", "again"],
+    ]
+    enc = WindowEncoder(real_tokenizer, max_length=16)
+    cached = enc.word_pieces(sentences)
+    batch = real_tokenizer(sentences, is_split_into_words=True, add_special_tokens=False)
+    for i, sentence in enumerate(sentences):
+        expected = [[] for _ in sentence]
+        for tok_id, wid in zip(batch["input_ids"][i], batch.word_ids(i)):
+            expected[wid].append(tok_id)
+        assert cached[i] == expected
 
 
 def test_real_tokenizer_invisible_words(real_tokenizer):
