@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .batching import HeapTrimmer
 from .decode import DECODINGS, decode_words
 from .windows import Window, WindowEncoder
 
@@ -96,6 +97,7 @@ class WordTagger:
             # bf16 weights, cast once: autocast would cast every weight again on every forward pass
             self.model = model.to(torch.bfloat16)
         self._torch = torch
+        self._trim = HeapTrimmer()
 
     @classmethod
     def from_loaded(cls, loaded, **kwargs) -> "WordTagger":
@@ -183,6 +185,7 @@ class WordTagger:
                     picked = torch.log_softmax(logits[rows_t, cols_t].float(), dim=-1)
                     result[np.concatenate(dest)] = picked.cpu().numpy()
                     del logits, picked
+                    self._trim()
         finally:
             self.model.train(was_training)
         return [result[a:b] for a, b in zip(starts.tolist(), ends.tolist())]

@@ -216,12 +216,14 @@ def test_manifest_records_the_device_and_the_batch_tokens_it_resolved(tmp_path, 
         run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_tokens=4096, resume=True)
 
 
-def test_loading_a_classifier_caps_the_onednn_primitive_cache(monkeypatch, tiny_models):
+def test_loading_a_classifier_caps_the_onednn_kernel_caches(monkeypatch, tiny_models):
     from annotator.inference import TokenClassifier
 
     monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    monkeypatch.delenv("LRU_CACHE_CAPACITY", raising=False)
     TokenClassifier.load(tiny_models["torch"], device="cpu")
     assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "64"
+    assert os.environ["LRU_CACHE_CAPACITY"] == "16"
     monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "7")  # the user's setting wins
     TokenClassifier.load(tiny_models["torch"], device="cpu")
     assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "7"
