@@ -147,9 +147,8 @@ class WordTagger:
     def window_log_probs(self, windows: Sequence[Window]) -> list[np.ndarray]:
         """Log-probabilities ``(len(positions), n_labels)`` at each window's positions, in input order.
 
-        The results of all windows share one array, allocated before the first forward pass: small
-        per-window arrays allocated between the passes would be carved out of the big blocks a pass
-        frees, and the heap would grow with every batch (measured: see :mod:`annotator.batching`).
+        Only the rows at the positions are gathered and normalised (on the model's device), into
+        one array for all windows; each window gets a view of its rows.
         """
         torch = self._torch
         counts = np.fromiter((len(w.positions) for w in windows), dtype=np.int64, count=len(windows))
