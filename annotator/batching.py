@@ -125,8 +125,8 @@ class HeapTrimmer:
 
     Freed tensor memory stays in glibc's heap, fragmented by the varying shapes of the batches, and
     the next passes cannot always reuse it: within a batch of documents the resident size rose
-    ~190 MiB above what was in use. Trimming after every pass costs 2-10% of the speed; trimming
-    when the slack passes 64 MiB keeps the peak flat at no measured cost (BENCHMARKS.md).
+    ~190 MiB above what was in use. Trimming after every pass cost 2-10% of the speed; trimming
+    when the slack passes 64 MiB keeps the peak flat at a cost lost in the noise (BENCHMARKS.md).
     No-op where glibc or ``/proc`` is missing.
     """
 
