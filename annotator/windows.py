@@ -60,7 +60,7 @@ class WindowEncoder:
         A word's subwords do not depend on its neighbours (the tokenizer splits pre-split words
         one by one), so they are cached: only words not seen before go to the tokenizer, in one
         batch. The cache holds at most ``PIECE_CACHE_WORDS`` words and starts afresh when full,
-        so memory stays bounded on any corpus.
+        so memory stays bounded on any corpus. Use an encoder from one thread at a time.
         """
         cache = self._pieces
         missing = list(dict.fromkeys(w for sentence in sentences for w in sentence if w not in cache))
