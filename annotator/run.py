@@ -104,6 +104,7 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     files = expand_inputs(inputs, options=config.reader)  # bad paths fail here, before the model loads
     model_dir = resolve_model_dir(config.model)
     device = pick_device(config.device)
+    batch_tokens = config.batch_tokens or default_batch_tokens(device)  # resolved once: the run and its resume agree
     rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
     store = PartStore(output, fmt, include_text=config.include_text, shard_size=config.shard_size,
                       rejects=rejects_path)
@@ -112,7 +113,7 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
         "model": str(model_dir.resolve()), "format": fmt, "reader": repr(config.reader),
         "decoding": config.decoding, "quantize": config.quantize, "precision": config.precision,
         "batch_size": config.batch_size, "device": device.type,
-        "batch_tokens": config.batch_tokens or default_batch_tokens(device),
+        "batch_tokens": batch_tokens,
         "window_overlap": config.window_overlap, "include_text": config.include_text,
     }
     progress = store.start(fingerprint, resume=config.resume, force=config.force)
@@ -120,7 +121,7 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     seconds = 0.0
     if not store.finished:
         classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
-                                          batch_tokens=config.batch_tokens, window_overlap=config.window_overlap,
+                                          batch_tokens=batch_tokens, window_overlap=config.window_overlap,
                                           quantize=config.quantize, precision=config.precision)
         items = open_records(files, options=config.reader)
         batches = _prepared_batches(items, classifier, config, skip=progress.items)

@@ -7,6 +7,7 @@ scores, so every score the project reports comes from this one path.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -165,24 +166,22 @@ class WordTagger:
                     width = max(len(windows[i].input_ids) for i in batch)
                     ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
                     mask = np.zeros((len(batch), width), dtype=np.int64)
-                    rows, cols, dest = [], [], []
                     for row, i in enumerate(batch):
-                        window = windows[i]
-                        n = len(window.input_ids)
-                        ids[row, :n] = window.input_ids
+                        n = len(windows[i].input_ids)
+                        ids[row, :n] = windows[i].input_ids
                         mask[row, :n] = 1
-                        rows.append(np.full(counts[i], row))
-                        cols.append(window.positions)
-                        dest.append(np.arange(starts[i], ends[i]))
+                    rows = np.repeat(np.arange(len(batch)), counts[batch])
+                    cols = np.fromiter(chain.from_iterable(windows[i].positions for i in batch), dtype=np.int64,
+                                       count=len(rows))
+                    dest = np.concatenate([np.arange(starts[i], ends[i]) for i in batch])
                     ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
                     if on_cuda:  # pinned host memory lets the copies run asynchronously
                         ids_t, mask_t = ids_t.pin_memory(), mask_t.pin_memory()
                     logits = self.model(input_ids=ids_t.to(self.device, non_blocking=True),
                                         attention_mask=mask_t.to(self.device, non_blocking=True)).logits
-                    rows_t = torch.from_numpy(np.concatenate(rows)).to(self.device)
-                    cols_t = torch.from_numpy(np.concatenate([np.asarray(c, dtype=np.int64) for c in cols])).to(self.device)
+                    rows_t, cols_t = torch.from_numpy(rows).to(self.device), torch.from_numpy(cols).to(self.device)
                     picked = torch.log_softmax(logits[rows_t, cols_t].float(), dim=-1)
-                    result[np.concatenate(dest)] = picked.cpu().numpy()
+                    result[dest] = picked.cpu().numpy()
                     del logits, picked
                     self._trim()
         finally:
