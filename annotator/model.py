@@ -10,6 +10,8 @@ from pathlib import Path
 
 from .errors import ConfigError, ModelError
 from .labels import LabelSet
+from .shapes import META_KEY as SHAPES_META_KEY
+from .shapes import N_SHAPES
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -132,6 +134,11 @@ class LoadedModel:
     def context(self) -> str:
         return self.meta.get("context", "sentence")
 
+    @property
+    def word_shapes(self) -> bool:
+        """Whether the model was trained with word shapes as token types (annotator.json says so)."""
+        return bool(self.meta.get(SHAPES_META_KEY))
+
 
 QUANTIZATIONS = ("none", "int8")
 
@@ -170,7 +177,12 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
             model = torch.ao.quantization.quantize_dynamic(
                 model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}, dtype=torch.qint8)
     labels = LabelSet.from_id2label({int(k): v for k, v in model.config.id2label.items()})
-    return LoadedModel(model_dir, model, tokenizer, labels, read_meta(model_dir), dev)
+    loaded = LoadedModel(model_dir, model, tokenizer, labels, read_meta(model_dir), dev)
+    if loaded.word_shapes and getattr(model.config, "type_vocab_size", 0) < N_SHAPES:
+        raise ModelError(f"{model_dir}: {META_FILE} says the model takes word shapes, but its config has "
+                         f"type_vocab_size {getattr(model.config, 'type_vocab_size', None)} (needs {N_SHAPES}); "
+                         f"retrain it, or remove {SHAPES_META_KEY!r} from {META_FILE}")
+    return loaded
 
 
 def describe_model(path: str | Path | None = None) -> dict:

@@ -71,7 +71,8 @@ class WordTagger:
 
     def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
                  device=None, batch_tokens: int | None = None, buffer_windows: int = 512,
-                 decoding: str = "constrained", window_overlap: int = 32, precision: str = "auto"):
+                 decoding: str = "constrained", window_overlap: int = 32, precision: str = "auto",
+                 word_shapes: bool = False):
         import torch
 
         if decoding not in DECODINGS:
@@ -81,7 +82,7 @@ class WordTagger:
         self.model = model
         budget = WindowEncoder(tokenizer, max_length=max_length).budget
         self.encoder = WindowEncoder(tokenizer, max_length=max_length, context=context,
-                                     overlap=min(window_overlap, budget // 2))
+                                     overlap=min(window_overlap, budget // 2), word_shapes=word_shapes)
         self.labels = tuple(id2label[i] for i in sorted(id2label))
         self.device = device if device is not None else next(model.parameters()).device
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -103,7 +104,8 @@ class WordTagger:
     @classmethod
     def from_loaded(cls, loaded, **kwargs) -> "WordTagger":
         return cls(loaded.model, loaded.tokenizer, id2label=loaded.labels.id2label,
-                   max_length=loaded.max_length, context=loaded.context, device=loaded.device, **kwargs)
+                   max_length=loaded.max_length, context=loaded.context, device=loaded.device,
+                   word_shapes=loaded.word_shapes, **kwargs)
 
     def tag_documents(self, documents: Iterable[Document]) -> Iterator[list[list[str]]]:
         """Yield, per document and in input order, a list of tags per sentence."""
@@ -166,19 +168,24 @@ class WordTagger:
                     width = max(len(windows[i].input_ids) for i in batch)
                     ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
                     mask = np.zeros((len(batch), width), dtype=np.int64)
+                    types = np.zeros((len(batch), width), dtype=np.int64) if self.encoder.word_shapes else None
                     for row, i in enumerate(batch):
                         n = len(windows[i].input_ids)
                         ids[row, :n] = windows[i].input_ids
                         mask[row, :n] = 1
+                        if types is not None:
+                            types[row, :n] = windows[i].type_ids
                     rows = np.repeat(np.arange(len(batch)), counts[batch])
                     cols = np.fromiter(chain.from_iterable(windows[i].positions for i in batch), dtype=np.int64,
                                        count=len(rows))
                     dest = np.concatenate([np.arange(starts[i], ends[i]) for i in batch])
-                    ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
+                    inputs = {"input_ids": ids, "attention_mask": mask}
+                    if types is not None:
+                        inputs["token_type_ids"] = types
+                    tensors = {k: torch.from_numpy(v) for k, v in inputs.items()}
                     if on_cuda:  # pinned host memory lets the copies run asynchronously
-                        ids_t, mask_t = ids_t.pin_memory(), mask_t.pin_memory()
-                    logits = self.model(input_ids=ids_t.to(self.device, non_blocking=True),
-                                        attention_mask=mask_t.to(self.device, non_blocking=True)).logits
+                        tensors = {k: v.pin_memory() for k, v in tensors.items()}
+                    logits = self.model(**{k: v.to(self.device, non_blocking=True) for k, v in tensors.items()}).logits
                     rows_t, cols_t = torch.from_numpy(rows).to(self.device), torch.from_numpy(cols).to(self.device)
                     picked = torch.log_softmax(logits[rows_t, cols_t].float(), dim=-1)
                     result[dest] = picked.cpu().numpy()

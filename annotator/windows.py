@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .labels import OUTSIDE, split_tag
+from .shapes import word_shape
 
 IGNORE_INDEX = -100
 PIECE_CACHE_WORDS = 1 << 17  # distinct words whose subwords are kept (a few tens of MiB at most)
@@ -25,20 +26,24 @@ CONTEXTS = ("document", "sentence")
 @dataclass(frozen=True)
 class Window:
     """Model input for a run of words. ``word_refs[k]`` is the (sentence, word) whose first
-    subword sits at token position ``positions[k]``; sentence indices are the caller's."""
+    subword sits at token position ``positions[k]``; sentence indices are the caller's.
+    ``type_ids`` (models trained with word shapes) holds the shape class of each token's word
+    (0 for special tokens), the model's ``token_type_ids``; ``None`` otherwise."""
 
     input_ids: tuple[int, ...]
     positions: tuple[int, ...]
     word_refs: tuple[tuple[int, int], ...]
+    type_ids: tuple[int, ...] | None = None
 
 
-_Item = tuple[int, int, list[int]]  # (sentence, word, subword ids)
+_Item = tuple[int, int, list[int], int]  # (sentence, word, subword ids, word shape)
 
 
 class WindowEncoder:
     """Turns documents of pre-split words into :class:`Window` objects for one tokenizer."""
 
-    def __init__(self, tokenizer, *, max_length: int, context: str = "document", overlap: int = 0):
+    def __init__(self, tokenizer, *, max_length: int, context: str = "document", overlap: int = 0,
+                 word_shapes: bool = False):
         if context not in CONTEXTS:
             raise ValueError(f"context must be one of {CONTEXTS}, not {context!r}")
         self.tokenizer = tokenizer
@@ -52,6 +57,7 @@ class WindowEncoder:
         if not 0 <= overlap <= self.budget // 2:
             raise ValueError(f"window overlap {overlap} must be between 0 and half a window ({self.budget // 2})")
         self.overlap = overlap
+        self.word_shapes = word_shapes
         self._pieces: dict[str, list[int]] = {}
 
     def word_pieces(self, sentences: Sequence[Sequence[str]]) -> list[list[list[int]]]:
@@ -83,14 +89,16 @@ class WindowEncoder:
         (Sliding overlapping windows over the whole document were measured on CoNLL-2003 with a
         checkpoint of the default model: valid +0.2, test -0.1 F1 for 1.5x the compute; not used.)
         """
-        items = [[(first_index + s_idx, w_idx, word[: self.budget]) for w_idx, word in enumerate(sentence)]
-                 for s_idx, sentence in enumerate(self.word_pieces(sentences))]
+        shaped = self.word_shapes
+        items = [[(first_index + s_idx, w_idx, pieces[: self.budget], word_shape(word) if shaped else 0)
+                  for w_idx, (word, pieces) in enumerate(zip(words, sentence_pieces))]
+                 for s_idx, (words, sentence_pieces) in enumerate(zip(sentences, self.word_pieces(sentences)))]
         windows: list[Window] = []
         run: list[_Item] = []
         run_len = 0
         for sentence in items:
             for chunk in self._runs(sentence):
-                chunk_len = sum(len(p) for _, _, p in chunk)
+                chunk_len = sum(len(item[2]) for item in chunk)
                 if run and (self.context == "sentence" or run_len + chunk_len > self.budget):
                     windows.append(self._window(run))
                     run, run_len = [], 0
@@ -119,16 +127,19 @@ class WindowEncoder:
                 shared += len(items[nxt][2])
             start = nxt
 
-    def _window(self, run: list[tuple[int, int, list[int]]]) -> Window:
+    def _window(self, run: list[_Item]) -> Window:
         ids: list[int] = []
         positions: list[int] = []
         refs: list[tuple[int, int]] = []
-        for s_idx, w_idx, word in run:
+        types: list[int] = []
+        for s_idx, w_idx, word, shape in run:
             if word:
                 positions.append(self.prefix + len(ids))
                 refs.append((s_idx, w_idx))
                 ids.extend(word)
-        return Window(tuple(self.prefix_ids + ids + self.suffix_ids), tuple(positions), tuple(refs))
+                types.extend([shape] * len(word))
+        type_ids = tuple([0] * self.prefix + types + [0] * len(self.suffix_ids)) if self.word_shapes else None
+        return Window(tuple(self.prefix_ids + ids + self.suffix_ids), tuple(positions), tuple(refs), type_ids)
 
 
 def special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:

@@ -30,6 +30,7 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     max_length: int = 128
     context: str = "document"
+    word_shapes: bool = True
     seed: int = 42
     scheme: str | None = None
     encoding: str = "utf-8"
@@ -78,5 +79,5 @@ class TrainConfig:
     @property
     def hyperparameters(self) -> dict:
         keys = ("backend", "epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay",
-                "max_grad_norm", "max_length", "context", "seed", "max_steps")
+                "max_grad_norm", "max_length", "context", "word_shapes", "seed", "max_steps")
         return {k: getattr(self, k) for k in keys}

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.conll import ConllFormat, detect_file_scheme
-from annotator.errors import ModelError
+from annotator.errors import ConfigError, ModelError
 from annotator.model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, pick_device,
                              quiet_transformers)
+from annotator.shapes import META_KEY as SHAPES_META_KEY
+from annotator.shapes import SHAPES, add_shape_embeddings, token_type_embeddings
 from annotator.tagging import WordTagger
 from annotator.windows import WindowEncoder
 
@@ -46,7 +48,8 @@ def train(config: TrainConfig) -> TrainResult:
         tokenizer = load_tokenizer(base)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load a tokenizer from {base}: {exc}".splitlines()[0]) from None
-    encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=config.context)
+    encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=config.context,
+                            word_shapes=config.word_shapes)
 
     train_split = load_split(config.train, encoder, fmt)
     dev_split = load_split(config.dev, encoder, fmt)
@@ -64,6 +67,11 @@ def train(config: TrainConfig) -> TrainResult:
         )
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load the base encoder {base}: {exc}".splitlines()[0]) from None
+    if config.word_shapes:
+        if token_type_embeddings(model) is None:
+            raise ConfigError(f"--base-model {base}: the encoder has no token-type embedding to carry word "
+                              "shapes; pass --no-word-shapes")
+        add_shape_embeddings(model)
     model.to(device)
     set_seed(config.seed)
 
@@ -86,7 +94,8 @@ def train(config: TrainConfig) -> TrainResult:
     train_seconds = time.time() - started
 
     tagger = WordTagger(model, tokenizer, id2label=labels.id2label, max_length=config.max_length,
-                        context=config.context, device=device, precision="fp32")  # card scores: fp32
+                        context=config.context, device=device, precision="fp32",  # card scores: fp32
+                        word_shapes=config.word_shapes)
     dev_scores = score_model(dev_split, tagger)
     test_scores = score_model(test_split, tagger) if test_split else None
 
@@ -99,6 +108,7 @@ def train(config: TrainConfig) -> TrainResult:
         "format": 1,
         "max_length": config.max_length,
         "context": config.context,
+        **({SHAPES_META_KEY: list(SHAPES)} if config.word_shapes else {}),
         "labels": list(labels.labels),
         "base_model": str(base),
         "base_model_name": base_model_name(base),
