@@ -62,8 +62,9 @@ def main() -> None:
 @click.option("--weight-decay", type=float, default=0.01, show_default=True)
 @click.option("--max-length", type=int, default=128, show_default=True,
               help="Window size in subword tokens; longer sentences are split, never truncated.")
-@click.option("--context", type=click.Choice(["document", "sentence"]), default="document", show_default=True,
-              help="Pack consecutive sentences of a document into each window, or one sentence per window.")
+@click.option("--context", type=click.Choice(["auto", "document", "sentence"]), default="auto", show_default=True,
+              help="Pack consecutive sentences of a document into each window, or one sentence per window; "
+                   "auto: document where the training file has -DOCSTART- lines, else sentence.")
 @click.option("--word-shapes/--no-word-shapes", default=True, show_default=True,
               help="Give the model each word's shape (lower, Title, UPPER, mixed, digit, other) as its token "
                    "types: the case an uncased encoder never sees. Needs a BERT-like encoder.")

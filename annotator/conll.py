@@ -113,6 +113,16 @@ def detect_file_scheme(path: str | Path, fmt: ConllFormat = ConllFormat()) -> st
     return detect_scheme(stream())
 
 
+def has_document_markers(path: str | Path) -> bool:
+    """Whether a CoNLL file marks its documents with ``-DOCSTART-`` lines (one streaming pass)."""
+    marker = DOCSTART.encode("ascii")
+    try:
+        with open(path, "rb") as handle:
+            return any(line.lstrip(b"\xef\xbb\xbf \t").split(maxsplit=1)[:1] == [marker] for line in handle)
+    except FileNotFoundError:
+        raise InputFormatError(path, None, "no such file") from None
+
+
 def read_conll(path: str | Path, *, fmt: ConllFormat = ConllFormat()) -> Iterator[Sentence]:
     """Stream the sentences of a CoNLL file with tags checked and normalised to IOB2."""
     path = Path(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from annotator.conll import has_document_markers
 from annotator.errors import ConfigError
 from annotator.labels import canonical_scheme
 from annotator.windows import CONTEXTS
@@ -29,7 +30,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
     max_length: int = 128
-    context: str = "document"
+    context: str = "auto"  # auto: document context when the training file has -DOCSTART- lines
     word_shapes: bool = True
     seed: int = 42
     scheme: str | None = None
@@ -45,8 +46,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
-        if self.context not in CONTEXTS:
-            raise ConfigError(f"--context must be one of {', '.join(CONTEXTS)}, not {self.context!r}")
+        if self.context not in (*CONTEXTS, "auto"):
+            raise ConfigError(f"--context must be one of auto, {', '.join(CONTEXTS)}, not {self.context!r}")
         if self.save_dtype not in SAVE_DTYPES:
             raise ConfigError(f"--save-dtype must be one of {', '.join(SAVE_DTYPES)}")
         if self.scheme is not None:
@@ -77,7 +78,16 @@ class TrainConfig:
             raise ConfigError(f"--output {out} exists and is not empty; pass --force to overwrite it")
 
     @property
+    def resolved_context(self) -> str:
+        """``document`` or ``sentence``: ``auto`` follows the data, document context only where the
+        training file marks documents (a file without ``-DOCSTART-``, such as WNUT-2017, would
+        otherwise make unrelated sentences each other's context)."""
+        if self.context != "auto":
+            return self.context
+        return "document" if has_document_markers(self.train) else "sentence"
+
+    @property
     def hyperparameters(self) -> dict:
         keys = ("backend", "epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay",
                 "max_grad_norm", "max_length", "context", "word_shapes", "seed", "max_steps")
-        return {k: getattr(self, k) for k in keys}
+        return {k: getattr(self, k) for k in keys} | {"context": self.resolved_context}

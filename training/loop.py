@@ -53,7 +53,7 @@ def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[di
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     tagger = WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=config.max_length,
-                        context=config.context, device=device, precision="fp32",
+                        context=config.resolved_context, device=device, precision="fp32",
                         word_shapes=config.word_shapes)
 
     history: list[dict] = []

@@ -48,7 +48,8 @@ def train(config: TrainConfig) -> TrainResult:
         tokenizer = load_tokenizer(base)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load a tokenizer from {base}: {exc}".splitlines()[0]) from None
-    encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=config.context,
+    context = config.resolved_context
+    encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=context,
                             word_shapes=config.word_shapes)
 
     train_split = load_split(config.train, encoder, fmt)
@@ -94,7 +95,7 @@ def train(config: TrainConfig) -> TrainResult:
     train_seconds = time.time() - started
 
     tagger = WordTagger(model, tokenizer, id2label=labels.id2label, max_length=config.max_length,
-                        context=config.context, device=device, precision="fp32",  # card scores: fp32
+                        context=context, device=device, precision="fp32",  # card scores: fp32
                         word_shapes=config.word_shapes)
     dev_scores = score_model(dev_split, tagger)
     test_scores = score_model(test_split, tagger) if test_split else None
@@ -107,7 +108,7 @@ def train(config: TrainConfig) -> TrainResult:
     meta = {
         "format": 1,
         "max_length": config.max_length,
-        "context": config.context,
+        "context": context,
         **({SHAPES_META_KEY: list(SHAPES)} if config.word_shapes else {}),
         "labels": list(labels.labels),
         "base_model": str(base),
