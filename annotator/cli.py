@@ -68,6 +68,9 @@ def main() -> None:
 @click.option("--word-shapes/--no-word-shapes", default=True, show_default=True,
               help="Give the model each word's shape (lower, Title, UPPER, mixed, digit, other) as its token "
                    "types: the case an uncased encoder never sees. Needs a BERT-like encoder.")
+@click.option("--keep", type=click.Choice(["best", "last"]), default="best", show_default=True,
+              help="Keep the epoch with the best dev F1, or the last epoch (for a final fit on train + dev with "
+                   "the epoch count chosen on dev: the card then marks dev as trained on).")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--max-steps", type=int, default=None, help="Stop after this many optimizer steps (smoke runs).")
 @click.option("--save-dtype", type=click.Choice(["float32", "float16"]), default="float32", show_default=True,
@@ -89,7 +92,7 @@ def train(**opts) -> None:
         backend=opts["backend"], base_model=opts["base_model"], epochs=opts["epochs"], lr=opts["lr"],
         batch_size=opts["batch_size"], grad_accum=opts["grad_accum"], warmup_ratio=opts["warmup_ratio"],
         weight_decay=opts["weight_decay"], max_length=opts["max_length"], context=opts["context"],
-        word_shapes=opts["word_shapes"], seed=opts["seed"], scheme=opts["scheme"], encoding=opts["encoding"], tag_column=opts["tag_column"],
+        word_shapes=opts["word_shapes"], keep=opts["keep"], seed=opts["seed"], scheme=opts["scheme"], encoding=opts["encoding"], tag_column=opts["tag_column"],
         max_steps=opts["max_steps"], save_dtype=opts["save_dtype"], device=opts["device"], force=opts["force"],
         command=_command_line(),
     )

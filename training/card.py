@@ -18,6 +18,16 @@ def _scores_table(scores: dict) -> list[str]:
     return lines
 
 
+def _shapes_lines(shapes: list[str]) -> list[str]:
+    return [
+        f"Inputs: word shapes ({', '.join(shapes)}) as `token_type_ids`, one class per word computed from its "
+        "original text and given to every subword of the word (`annotator` does this on every path). The "
+        "uncased encoder sees no capital letters otherwise. A caller that passes no token types, such as "
+        "`transformers.pipeline`, gives every word class 0 (`lower`) and gets lower scores: see Notes.",
+        "",
+    ]
+
+
 def write_card(path: Path, meta: dict) -> None:
     hp = meta["hyperparameters"]
     data = meta["data"]
@@ -46,7 +56,8 @@ def write_card(path: Path, meta: dict) -> None:
         "",
         f"- train: `{data['train']['path']}` ({data['train']['sentences']} sentences, "
         f"{data['train']['documents']} documents, tag scheme read as {data['train']['scheme']})",
-        f"- dev (model selection): `{data['dev']['path']}` ({data['dev']['sentences']} sentences)",
+        f"- dev ({'model selection' if hp.get('keep', 'best') == 'best' else 'scored each epoch; the last epoch is kept'}"
+        f"): `{data['dev']['path']}` ({data['dev']['sentences']} sentences)",
     ]
     if data.get("test"):
         lines.append(f"- test: `{data['test']['path']}` ({data['test']['sentences']} sentences)")
@@ -56,6 +67,7 @@ def write_card(path: Path, meta: dict) -> None:
         "",
         f"Base encoder: `{meta['base_model_name']}` (from `{meta['base_model']}`)",
         "",
+        *(_shapes_lines(meta["word_shapes"]) if meta.get("word_shapes") else []),
         "## Hyperparameters",
         "",
         "| setting | value |",
@@ -79,6 +91,8 @@ def write_card(path: Path, meta: dict) -> None:
     if meta["scores"].get("test"):
         lines += ["", "### Test", ""]
         lines += _scores_table(meta["scores"]["test"])
+    if meta.get("notes"):
+        lines += ["", "## Notes", "", *[f"- {note}" for note in meta["notes"]]]
     lines += [
         "",
         "## Training",

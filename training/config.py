@@ -12,6 +12,7 @@ from annotator.windows import CONTEXTS
 
 BACKENDS = ("trainer", "torch")
 SAVE_DTYPES = ("float32", "float16")
+KEEPS = ("best", "last")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class TrainConfig:
     max_length: int = 128
     context: str = "auto"  # auto: document context when the training file has -DOCSTART- lines
     word_shapes: bool = True
+    keep: str = "best"  # best: the epoch with the best dev F1; last: the last epoch (a final fit on train + dev)
     seed: int = 42
     scheme: str | None = None
     encoding: str = "utf-8"
@@ -48,6 +50,8 @@ class TrainConfig:
             raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         if self.context not in (*CONTEXTS, "auto"):
             raise ConfigError(f"--context must be one of auto, {', '.join(CONTEXTS)}, not {self.context!r}")
+        if self.keep not in KEEPS:
+            raise ConfigError(f"--keep must be one of {', '.join(KEEPS)}, not {self.keep!r}")
         if self.save_dtype not in SAVE_DTYPES:
             raise ConfigError(f"--save-dtype must be one of {', '.join(SAVE_DTYPES)}")
         if self.scheme is not None:
@@ -89,5 +93,5 @@ class TrainConfig:
     @property
     def hyperparameters(self) -> dict:
         keys = ("backend", "epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay",
-                "max_grad_norm", "max_length", "context", "word_shapes", "seed", "max_steps")
+                "max_grad_norm", "max_length", "context", "word_shapes", "keep", "seed", "max_steps")
         return {k: getattr(self, k) for k in keys} | {"context": self.resolved_context}

@@ -16,7 +16,8 @@ from .metrics import epoch_line, score_window_predictions
 
 def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features: list[dict], dev: Split,
                        dev_features: list[dict], work_dir: Path, device) -> list[dict]:
-    """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1.
+    """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1
+    (``config.keep == "best"``) or of the last one.
 
     Returns the per-epoch history ``[{"epoch", "train_loss", "dev": scores}, ...]``.
     """
@@ -67,7 +68,7 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
         save_strategy="steps" if config.max_steps else "epoch",
         eval_steps=config.max_steps,
         save_steps=config.max_steps,
-        load_best_model_at_end=True,
+        load_best_model_at_end=config.keep == "best",
         metric_for_best_model="f1",
         greater_is_better=True,
         save_total_limit=1,

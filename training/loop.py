@@ -33,7 +33,8 @@ def decay_groups(model, weight_decay: float) -> list[dict]:
 
 def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[dict], dev: Split,
                device) -> list[dict]:
-    """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1."""
+    """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1
+    (``config.keep == "best"``) or of the last one."""
     import torch
     from torch.utils.data import DataLoader
     from transformers import DataCollatorForTokenClassification, get_linear_schedule_with_warmup
@@ -89,7 +90,7 @@ def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[di
                            else step / steps_per_epoch, 2)
         history.append({"epoch": epoch_mark, "train_loss": running / max(n_loss, 1), "dev": scores})
         progress.write(epoch_line(epoch_mark, scores, running / max(n_loss, 1)))
-        if scores["overall"]["f1"] > best_f1:
+        if config.keep == "best" and scores["overall"]["f1"] > best_f1:
             best_f1 = scores["overall"]["f1"]
             best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
         if step >= total_steps:

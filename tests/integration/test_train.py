@@ -80,3 +80,35 @@ def test_float16_save_halves_the_weights(tmp_path, tiny_encoder, train_model):
     out = train_model(tmp_path, tiny_encoder, "torch", "--save-dtype", "float16")
     weights = load_file(out / "model.safetensors")
     assert {str(t.dtype) for t in weights.values()} == {"torch.float16"}
+
+
+@pytest.mark.parametrize("backend", ["trainer", "torch"])
+def test_models_take_word_shapes_by_default(tiny_models, backend):
+    from annotator.model import load_model
+    from annotator.shapes import SHAPES
+
+    out = tiny_models[backend]
+    assert json.loads((out / "annotator.json").read_text())["word_shapes"] == list(SHAPES)
+    assert json.loads((out / "config.json").read_text())["type_vocab_size"] == len(SHAPES)
+    assert load_model(out, device="cpu").word_shapes
+    assert "Inputs: word shapes" in (out / "README.md").read_text()
+
+
+def test_a_model_without_word_shapes_keeps_working(tmp_path, tiny_encoder, train_model):
+    from annotator.inference import TokenClassifier
+
+    out = train_model(tmp_path, tiny_encoder, "torch", "--no-word-shapes")
+    meta = json.loads((out / "annotator.json").read_text())
+    assert "word_shapes" not in meta and meta["hyperparameters"]["word_shapes"] is False
+    assert json.loads((out / "config.json").read_text())["type_vocab_size"] == 2
+    clf = TokenClassifier.load(out, device="cpu")
+    assert not clf.tagger.encoder.word_shapes
+    (window,) = clf.prepare(["Maria flew to Oslo."]).windows[0]
+    assert window.type_ids is None
+    assert isinstance(clf.annotate_batch(["Maria flew to Oslo."]), list)
+
+
+def test_keep_last_is_recorded_and_named_in_the_card(tmp_path, tiny_encoder, train_model):
+    out = train_model(tmp_path, tiny_encoder, "torch", "--keep", "last")
+    assert json.loads((out / "annotator.json").read_text())["hyperparameters"]["keep"] == "last"
+    assert "dev (scored each epoch; the last epoch is kept)" in (out / "README.md").read_text()
