@@ -7,6 +7,7 @@ the report is escaped. Pure: a report dict in, a string out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -42,9 +43,9 @@ table{border-collapse:collapse;margin:6px 0 10px;font-variant-numeric:tabular-nu
 th,td{border:1px solid #dde1e6;padding:3px 9px}th{background:#f0f2f5;text-align:left;font-weight:600}
 td.n{text-align:right}tr.total td{font-weight:600;background:#fafbfc}
 td.pos{color:#18794e}td.neg{color:#c0362c}td.zero{color:#888}
-.cards{display:flex;gap:10px;flex-wrap:wrap;margin:8px 0}
-.card{border:1px solid #dde1e6;border-radius:6px;padding:8px 14px;min-width:110px;background:#fafbfc}
-.card b{display:block;font-size:22px}.card span{color:#555;font-size:12px}
+.overall td{font-size:20px;font-weight:600;padding:6px 14px}.overall td:first-child{font-size:13px;font-weight:400}
+.overall th{font-weight:400;color:#444}
+#error-kinds-by-type th{width:64px;white-space:normal;vertical-align:bottom}
 .row{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}
 .scroll{max-height:430px;overflow-y:auto;border:1px solid #eef0f3}
 .scroll table{margin:0}
@@ -132,15 +133,12 @@ def _scores_section(report: dict) -> str:
     comparison = report.get("comparison") or {}
     names = [("f1", "F1 (micro)"), ("precision", "precision"), ("recall", "recall"), ("f1_strict", "strict F1"),
              ("f1_macro", "macro F1"), ("accuracy", "token accuracy")]
-    cards = "".join(f'<div class="card"><b>{o[k]:.4f}</b><span>{escape(label)}</span></div>' for k, label in names)
-    head = ["metric", "value"] + (["other", "Δ"] if comparison else [])
-    rows = []
-    for key, label in names:
-        row = [escape(label), _num(o[key])]
-        if comparison:
-            row += _compared(comparison["overall"][key])
-        rows.append(row)
-    overall = _table("overall", head, rows)
+    rows: list[list[Cell]] = [["this model"] + [_num(o[key]) for key, _ in names]]
+    if comparison:
+        pairs = [comparison["overall"][key] for key, _ in names]
+        rows.append(["other"] + [_num(p["other"]) for p in pairs])
+        rows.append(["Δ"] + [_delta(p["diff"]) for p in pairs])
+    overall = _table("overall", [""] + [label for _, label in names], rows)
     per_type = report["per_type"]
     types = list(per_type)
     head = ["type", "precision", "recall", "F1", "support"]
@@ -169,7 +167,7 @@ def _scores_section(report: dict) -> str:
                               "recall": [per_type[t]["recall"] for t in types],
                               "F1": [per_type[t]["f1"] for t in types]},
                       title="Per-type precision, recall and F1")
-    return (f'<div class="cards">{cards}</div><div class="row"><div>{overall}</div></div>'
+    return (f'<div class="overall">{overall}</div>'
             f'<h3>Per type</h3><div class="row"><div>{table}</div><div>{chart}</div></div>')
 
 
@@ -229,10 +227,13 @@ def _threshold_section(report: dict) -> str:
     if not rows_data:
         return "<p>No threshold table in this report.</p>"
     xs = [r["threshold"] for r in rows_data]
+    shown = [r[k] for r in rows_data if r["kept"] for k in ("precision", "recall", "f1")]
+    y_lo = max(0.0, math.floor(min(shown, default=0.0) * 10 - 0.5) / 10)  # a margin of 0.05 at least, in tenths
     chart = line_chart(xs, {"precision": [r["precision"] for r in rows_data],
                             "recall": [r["recall"] for r in rows_data], "F1": [r["f1"] for r in rows_data]},
                        right=("entities kept", [r["kept"] for r in rows_data]), x_label="score threshold",
                        x_ticks=[t for t in (0.5, 0.6, 0.7, 0.8, 0.9, 0.99) if xs[0] <= t <= xs[-1]],
+                       y_range=(y_lo, 1.0),
                        title="Precision, recall and F1 of the entities kept, by score threshold")
     best = max(rows_data, key=lambda r: (r["f1"], -r["threshold"]))
     notes = [(f"Highest F1 {best['f1']:.4f} at threshold {best['threshold']:.2f} "
@@ -408,10 +409,10 @@ def bar_chart(categories: Sequence[str], series: dict[str, Sequence[float]], *, 
 
 
 def stacked_bar_chart(categories: Sequence[str], series: dict[str, Sequence[int]], *, title: str,
-                      width: int = 520, height: int = 260) -> str:
+                      width: int = 460, height: int = 240) -> str:
     """Horizontal stacked bars of counts, one bar per category, one segment per series."""
     names = list(series)
-    left, right, top, bottom = 70, 16, 58, 20
+    left, right, top, bottom = 70, 50, 58, 20  # right: room for the totals
     plot_w = width - left - right
     totals = [sum(series[n][i] for n in names) for i in range(len(categories))]
     scale = plot_w / max(max(totals, default=0), 1)

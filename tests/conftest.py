@@ -89,10 +89,10 @@ class ReportPage:
             if shown != format(value, fmt):
                 bad.append(f"{where}: page shows {shown!r}, report has {value!r}")
 
-        overall = self.rows("overall")
+        overall = dict(zip(self.head("overall")[1:], self.rows("overall")["this model"]))
         for key, label in (("f1", "F1 (micro)"), ("precision", "precision"), ("recall", "recall"),
                            ("f1_strict", "strict F1"), ("f1_macro", "macro F1"), ("accuracy", "token accuracy")):
-            check(f"overall {key}", overall[label][0], report["overall"][key], ".4f")
+            check(f"overall {key}", overall[label], report["overall"][key], ".4f")
         per_type = self.rows("per-type")
         for name, v in report["per_type"].items():
             for i, key in enumerate(("precision", "recall", "f1")):
