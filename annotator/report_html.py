@@ -133,11 +133,11 @@ def _scores_section(report: dict) -> str:
     comparison = report.get("comparison") or {}
     names = [("f1", "F1 (micro)"), ("precision", "precision"), ("recall", "recall"), ("f1_strict", "strict F1"),
              ("f1_macro", "macro F1"), ("accuracy", "token accuracy")]
-    rows: list[list[Cell]] = [["this model"] + [_num(o[key]) for key, _ in names]]
+    rows: list[list[Cell]] = [["this model", *(_num(o[key]) for key, _ in names)]]
     if comparison:
         pairs = [comparison["overall"][key] for key, _ in names]
-        rows.append(["other"] + [_num(p["other"]) for p in pairs])
-        rows.append(["Δ"] + [_delta(p["diff"]) for p in pairs])
+        rows.append(["other", *(_num(p["other"]) for p in pairs)])
+        rows.append(["Δ", *(_delta(p["diff"]) for p in pairs)])
     overall = _table("overall", [""] + [label for _, label in names], rows)
     per_type = report["per_type"]
     types = list(per_type)
@@ -147,7 +147,7 @@ def _scores_section(report: dict) -> str:
     rows = []
     for t in types:
         v = per_type[t]
-        row = [escape(t), _num(v["precision"]), _num(v["recall"]), _num(v["f1"]), _int(v["support"])]
+        row: list[Cell] = [escape(t), _num(v["precision"]), _num(v["recall"]), _num(v["f1"]), _int(v["support"])]
         if comparison:
             pairs = comparison["per_type"].get(t, {})
             row += [_num(pairs.get(k, {}).get("other")) if k != "support" else _int(pairs.get(k, {}).get("other"))
@@ -155,7 +155,7 @@ def _scores_section(report: dict) -> str:
             row += [_delta(pairs.get(k, {}).get("diff")) for k in ("precision", "recall", "f1")]
         rows.append(row)
     support = sum(v["support"] for v in per_type.values())
-    total = ["overall (micro)", _num(o["precision"]), _num(o["recall"]), _num(o["f1"]), _int(support)]
+    total: list[Cell] = ["overall (micro)", _num(o["precision"]), _num(o["recall"]), _num(o["f1"]), _int(support)]
     if comparison:
         c = comparison["overall"]
         other_support = sum((p.get("support") or {}).get("other") or 0 for p in comparison["per_type"].values())
@@ -178,17 +178,18 @@ def _errors_section(report: dict) -> str:
     counts = errors["counts"]
     compared = (report.get("comparison") or {}).get("errors")
     head = ["kind", "count", "share of gold", "share of predicted", "meaning"] + (["other", "Δ"] if compared else [])
-    rows = []
+    rows: list[list[Cell]] = []
     for kind in KINDS:
         n = counts[kind]
         of_gold = "" if kind == "spurious" else _pct(n, errors["gold"])
         of_pred = "" if kind == "missed" else _pct(n, errors["predicted"])
-        row = [escape(KIND_TEXT[kind]), _int(n), of_gold, of_pred, escape(KIND_HELP[kind])]
+        row: list[Cell] = [escape(KIND_TEXT[kind]), _int(n), of_gold, of_pred, escape(KIND_HELP[kind])]
         if compared:
-            row += [_int(compared[kind]["other"]), _delta(compared[kind]["diff"], digits=0, good_if_negative=kind != "correct")]
+            row += [_int(compared[kind]["other"]),
+                    _delta(compared[kind]["diff"], digits=0, good_if_negative=kind != "correct")]
         rows.append(row)
     n_errors = sum(counts[k] for k in ERROR_KINDS)
-    total = ["errors", _int(n_errors), "", "", escape(f"{errors['gold']:,} gold and {errors['predicted']:,} predicted "
+    total: list[Cell] = ["errors", _int(n_errors), "", "", escape(f"{errors['gold']:,} gold and {errors['predicted']:,} predicted "
                                                        "entities; each counted once")]
     if compared:
         others = [compared[k]["other"] for k in ERROR_KINDS]
@@ -199,7 +200,7 @@ def _errors_section(report: dict) -> str:
     by_type = errors.get("by_type") or {}
     types = list(by_type)
     head = ["type"] + [KIND_TEXT[k] for k in KINDS]
-    rows = [[escape(t)] + [_int(by_type[t][k]) for k in KINDS] for t in types]
+    rows = [[escape(t), *(_int(by_type[t][k]) for k in KINDS)] for t in types]
     breakdown = _table("error-kinds-by-type", head, rows)
     chart = stacked_bar_chart(types, {KIND_TEXT[k]: [by_type[t][k] for t in types] for k in ERROR_KINDS},
                               title="Errors per type, by kind")

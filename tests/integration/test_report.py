@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from annotator.cli import main
@@ -84,3 +85,22 @@ def test_train_writes_the_dev_report_with_the_epoch_curve(tiny_models, samples, 
     page = parse_report((out / "report.html").read_text(encoding="utf-8"))
     assert page.mismatches(report) == []
     assert "training" in page.sections and "history" in page.tables
+
+
+def test_report_renders_in_headless_chromium_without_console_messages(tmp_path, tiny_models, samples):
+    import shutil
+    import subprocess
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed (Debian: apt-get install chromium)")
+    html = tmp_path / "r.html"
+    assert invoke("evaluate", "-m", tiny_models["torch"], samples / "dev.conll", "--report", html).exit_code == 0
+    run = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0", "--dump-dom",
+         html.resolve().as_uri()], check=False, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [line for line in run.stderr.splitlines() if ":CONSOLE" in line] == []
+    assert '<section id="worst">' in run.stdout and "<svg" in run.stdout
