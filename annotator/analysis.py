@@ -203,7 +203,13 @@ class ErrorAnalysis:
         return [s for _, _, s in sorted(self._worst, key=lambda item: (-item[0], -item[1]))]
 
     def report(self) -> dict:
-        """``{"errors", "confusion", "worst_sentences", "thresholds"}``, JSON-ready."""
+        """``{"errors", "confusion", "worst_sentences", "thresholds"}``, JSON-ready.
+
+        ``errors``: ``{"gold", "predicted", "counts": {kind: n}, "by_type": {type: {kind: n}}}``, an
+        outcome counted under its gold entity's type (its predicted entity's for ``spurious``);
+        ``worst_sentences``: ``{"file", "line", "errors", "words", "gold", "pred"}`` per sentence, each
+        entity with its word offsets, type, kind (and ``score`` when predicted).
+        """
         return {
             "errors": {
                 "gold": self.gold_total,
