@@ -274,7 +274,7 @@ def _history_section(history: Sequence[dict]) -> str:
 def _worst_section(report: dict) -> str:
     sentences = report.get("worst_sentences") or []
     if not sentences:
-        return "<p>No sentence with an error.</p>"
+        return "<p>No sentence listed: none has an error, or <code>--report-examples</code> is 0.</p>"
     from spacy import displacy
 
     types = sorted({e["label"] for s in sentences for e in s["gold"] + s["pred"]})

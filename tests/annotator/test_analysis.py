@@ -163,8 +163,12 @@ def test_threshold_curve_from_tags_uses_the_mean_word_probability():
 
 
 def test_scored_spans_score_as_annotate_does():
-    assert scored_spans(["B-PER", "I-PER", "O", "B-LOC"], [0.9, 0.6, 0.99, 0.123456]) == [
-        Span(0, 2, "PER", 0.75), Span(3, 4, "LOC", 0.1235)]
+    from annotator.inference import _char_spans
+
+    tags, probs = ["B-PER", "I-PER", "O", "B-LOC"], [0.9, 0.6, 0.99, 0.123456]
+    assert scored_spans(tags, probs) == [Span(0, 2, "PER", 0.75), Span(3, 4, "LOC", 0.1235)]
+    offsets = [[(0, 1), (2, 3), (4, 5), (6, 7)]]  # one character per word: word offsets = character offsets / 2
+    assert [s.score for s in _char_spans(offsets, [(tags, probs)])] == [s.score for s in scored_spans(tags, probs)]
 
 
 def test_compare_reports_pairs_numbers_and_differences():
