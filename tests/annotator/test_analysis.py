@@ -6,8 +6,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.analysis import (ERROR_KINDS, KINDS, THRESHOLDS, ErrorAnalysis, compare_reports, confusion_matrix,
-                                match_entities, scored_spans, threshold_curve)
+from annotator.analysis import (
+    ERROR_KINDS,
+    KINDS,
+    THRESHOLDS,
+    ErrorAnalysis,
+    compare_reports,
+    confusion_matrix,
+    match_entities,
+    scored_spans,
+    threshold_curve,
+)
 from annotator.labels import Span, spans_to_tags
 from annotator.scoring import score
 
