@@ -149,16 +149,24 @@ def _decoding_option(f):
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write the report as JSON here.")
 @click.option("--predictions", type=click.Path(path_type=Path), default=None,
               help="Write `token gold pred` lines here (the input of the conlleval script).")
+@click.option("--report", type=click.Path(path_type=Path), default=None,
+              help="Write the report as one self-contained HTML page here (opens offline).")
+@click.option("--report-examples", type=int, default=50, show_default=True,
+              help="Worst sentences (most errors first) in the report.")
+@click.option("--compare", type=click.Path(path_type=Path), default=None,
+              help="A JSON report of another run (--output) to set beside this one's numbers.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @_decoding_option
 @_quantize_option
 @conll_options
-def evaluate(model, files, output, predictions, device, decoding, quantize, precision, scheme, tag_column,
-             encoding) -> None:
-    """Score a model on CoNLL FILES: entity-level P/R/F1 as conlleval counts, per type.
+def evaluate(model, files, output, predictions, report, report_examples, compare, device, decoding, quantize,
+             precision, scheme, tag_column, encoding) -> None:
+    """Score a model on CoNLL FILES: entity-level P/R/F1 as conlleval counts, per type, and errors by kind.
 
     Every word of every sentence gets a prediction (its first subword's label); long sentences
-    are split into windows, never truncated. Scores are pooled over all FILES.
+    are split into windows, never truncated. Scores are pooled over all FILES. The JSON
+    (--output) and HTML (--report) reports add errors by kind, a confusion matrix, the worst
+    sentences and precision/recall by score threshold (to choose export-spacy --min-score).
     """
     from .conll import ConllFormat
     from .evaluate import evaluate_files, format_report
@@ -166,12 +174,15 @@ def evaluate(model, files, output, predictions, device, decoding, quantize, prec
     for path in files:
         if not path.is_file():
             raise ConfigError(f"{path}: no such file")
-    report = evaluate_files(list(files), model=model, device=device, output=output, predictions=predictions,
+    result = evaluate_files(list(files), model=model, device=device, output=output, predictions=predictions,
+                            report=report, report_examples=report_examples, compare=compare,
                             decoding=decoding, quantize=quantize, precision=precision,
                             fmt=ConllFormat(tag_column=tag_column, scheme=scheme, encoding=encoding))
-    click.echo(format_report(report))
+    click.echo(format_report(result))
     if output:
         click.echo(f"report written to {output}")
+    if report:
+        click.echo(f"HTML report written to {report}")
 
 
 @main.command(epilog=EXIT_CODES)

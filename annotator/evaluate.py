@@ -1,30 +1,116 @@
-"""`annotator evaluate`: word-level predictions on CoNLL files, scored as conlleval counts."""
+"""`annotator evaluate`: word-level predictions on CoNLL files, scored as conlleval counts, with the error
+analysis of :mod:`annotator.analysis`; the report as JSON and as HTML (:mod:`annotator.report_html`)."""
 
 from __future__ import annotations
 
 import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
+from .analysis import ERROR_KINDS, ErrorAnalysis, compare_reports
 from .conll import ConllFormat, Sentence, read_documents
+from .errors import ConfigError
 from .scoring import score
-from .tagging import WordTagger
+from .tagging import Decoded, WordTagger
+
+DEFAULT_EXAMPLES = 50  # worst sentences in a report
 
 
-def tag_conll(paths: Sequence[str | Path], tagger: WordTagger, *, fmt: ConllFormat = ConllFormat()
-              ) -> Iterator[tuple[list[Sentence], list[list[str]]]]:
-    """Yield ``(document, predicted tags per sentence)`` for every document of ``paths``, in order."""
+def tag_documents(documents: Iterable[list[Sentence]], tagger: WordTagger) -> Iterator[tuple[list[Sentence], Decoded]]:
+    """Yield ``(document, (tags, probabilities) per sentence)`` for every document, in order."""
     pending: deque[list[Sentence]] = deque()
 
     def words() -> Iterable[list[tuple[str, ...]]]:
-        for path in paths:
-            for doc in read_documents(path, fmt=fmt):
-                pending.append(doc)
-                yield [s.words for s in doc]
+        for doc in documents:
+            pending.append(doc)
+            yield [s.words for s in doc]
 
-    for doc_tags in tagger.tag_documents(words()):
-        yield pending.popleft(), doc_tags
+    for decoded in tagger.tag_documents_scored(words()):
+        yield pending.popleft(), decoded
+
+
+def tag_conll(paths: Sequence[str | Path], tagger: WordTagger, *, fmt: ConllFormat = ConllFormat()
+              ) -> Iterator[tuple[list[Sentence], Decoded]]:
+    """Yield ``(document, (tags, probabilities) per sentence)`` for every document of ``paths``, in order."""
+    return tag_documents((doc for path in paths for doc in read_documents(path, fmt=fmt)), tagger)
+
+
+def score_tagged(tagged: Iterable[tuple[list[Sentence], Decoded]], *, files: Sequence[str | Path] = (),
+                 examples: int = DEFAULT_EXAMPLES, predictions: str | Path | None = None) -> dict:
+    """The report of tagged documents: scores (:func:`annotator.scoring.score`), counts, and the error
+    analysis of :mod:`annotator.analysis` (error kinds, confusion matrix, the ``examples`` worst
+    sentences, the threshold curve). ``files`` names the paths the sentences come from, so that each
+    worst sentence says ``files[file]:line``. Writes ``token gold pred`` lines to ``predictions``."""
+    file_index = {str(Path(p)): i for i, p in enumerate(files)}
+    analysis = ErrorAnalysis(examples=examples)
+    gold: list[list[str]] = []
+    pred: list[list[str]] = []
+    n_docs = 0
+    with ExitStack() as stack:
+        handle = stack.enter_context(open(predictions, "w", encoding="utf-8")) if predictions else None
+        for doc, decoded in tagged:
+            n_docs += 1
+            for sentence, (tags, probs) in zip(doc, decoded):
+                gold.append(list(sentence.tags))
+                pred.append(tags)
+                analysis.add_tags(sentence.words, sentence.tags, tags, probs,
+                                  file=file_index.get(sentence.path, 0), line=sentence.line)
+                if handle:
+                    handle.writelines(f"{w} {g} {p}\n" for w, g, p in zip(sentence.words, sentence.tags, tags))
+                    handle.write("\n")
+    report = score(gold, pred)
+    report.update({
+        "documents": n_docs,
+        "sentences": len(gold),
+        "tokens": sum(len(s) for s in gold),
+        "files": [str(p) for p in files],
+    })
+    report.update(analysis.report())
+    return report
+
+
+def read_report(path: str | Path) -> dict:
+    """A JSON report written by `annotator evaluate --output` (to compare with); ConfigError if it is not one."""
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"--compare {path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"--compare {path}: not a JSON report ({exc})") from None
+    if not isinstance(report, dict) or not isinstance(report.get("overall"), dict) \
+            or not isinstance(report.get("per_type"), dict):
+        raise ConfigError(f"--compare {path}: not a report of `annotator evaluate --output` "
+                          "(it needs \"overall\" and \"per_type\")")
+    return report
+
+
+def model_card(model_dir: str | Path | None) -> dict:
+    """The model facts a report shows, from the directory's config and annotator.json (no weights loaded):
+    path, base encoder, training data, the training command and the per-epoch dev F1."""
+    from .model import describe_model, read_meta, resolve_model_dir
+
+    facts = describe_model(model_dir)
+    meta = read_meta(resolve_model_dir(model_dir))
+    return {
+        "path": facts["path"], "default": facts["default"], "base_model": facts["base_model"],
+        "architecture": facts["architecture"], "layers": facts["layers"], "hidden_size": facts["hidden_size"],
+        "max_length": facts["max_length"], "context": facts["context"], "entity_types": facts["entity_types"],
+        "data": meta.get("data"), "command": facts["trained_with"],
+        "history": [{"epoch": h.get("epoch"), "train_loss": h.get("train_loss"),
+                     "dev_f1": (h.get("dev") or {}).get("overall", {}).get("f1")} for h in meta.get("history") or []],
+    }
+
+
+def check_report_paths(*, report: str | Path | None = None, output: str | Path | None = None,
+                       examples: int = DEFAULT_EXAMPLES) -> None:
+    """Refuse a report option that cannot work, before any model loads."""
+    if examples < 0:
+        raise ConfigError("--report-examples must be 0 or more")
+    for option, path in (("--report", report), ("--output", output)):
+        if path is not None and not Path(path).parent.is_dir():
+            raise ConfigError(f"{option} {path}: directory {Path(path).parent} does not exist")
 
 
 def evaluate_files(
@@ -35,6 +121,9 @@ def evaluate_files(
     device: str = "auto",
     output: str | Path | None = None,
     predictions: str | Path | None = None,
+    report: str | Path | None = None,
+    report_examples: int = DEFAULT_EXAMPLES,
+    compare: str | Path | None = None,
     batch_tokens: int | None = None,
     decoding: str = "constrained",
     quantize: str = "none",
@@ -42,44 +131,52 @@ def evaluate_files(
 ) -> dict:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
 
-    Returns the report ``{"overall", "per_type", "documents", "sentences", "tokens", ...}``; writes
-    it as JSON to ``output``, and ``token gold pred`` lines (blank line between sentences, the
-    input conlleval reads) to ``predictions``, if given.
+    Returns the report ``{"overall", "per_type", "documents", "sentences", "tokens", "errors",
+    "confusion", "worst_sentences", "thresholds", "model_card", "comparison", ...}``; writes it as
+    JSON to ``output`` and as one self-contained HTML page to ``report``, and ``token gold pred``
+    lines (blank line between sentences, the input conlleval reads) to ``predictions``, if given.
+    ``compare``: a JSON report of another run, set beside this one's numbers.
     """
     from .model import load_model
 
+    check_report_paths(report=report, output=output, examples=report_examples)
+    other = read_report(compare) if compare else None
     loaded = load_model(model, device=device, quantize=quantize)
     tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding, precision=precision)
-    gold: list[list[str]] = []
-    pred: list[list[str]] = []
-    n_docs = 0
-    handle = open(predictions, "w", encoding="utf-8") if predictions else None
-    try:
-        for doc, doc_tags in tag_conll(paths, tagger, fmt=fmt):
-            n_docs += 1
-            for sentence, tags in zip(doc, doc_tags):
-                gold.append(list(sentence.tags))
-                pred.append(tags)
-                if handle:
-                    handle.writelines(f"{w} {g} {p}\n" for w, g, p in zip(sentence.words, sentence.tags, tags))
-                    handle.write("\n")
-    finally:
-        if handle:
-            handle.close()
-    report = score(gold, pred)
-    report.update({
-        "documents": n_docs,
-        "sentences": len(gold),
-        "tokens": sum(len(s) for s in gold),
-        "files": [str(p) for p in paths],
+    result = score_tagged(tag_conll(paths, tagger, fmt=fmt), files=paths, examples=report_examples,
+                          predictions=predictions)
+    result.update({
         "model": str(loaded.path),
         "decoding": decoding,
         "quantize": quantize,
         "precision": precision,
+        "model_card": model_card(model),
+        "comparison": compare_reports(result, other) | {"report": str(compare)} if other else None,
     })
+    write_reports(result, output=output, html=report)
+    return result
+
+
+def write_reports(report: dict, *, output: str | Path | None = None, html: str | Path | None = None) -> None:
+    """Write ``report`` as JSON to ``output`` and as HTML (:mod:`annotator.report_html`) to ``html``."""
     if output:
         Path(output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return report
+    if html:
+        from .report_html import render_report
+
+        Path(html).write_text(render_report(report), encoding="utf-8")
+
+
+def write_model_report(model_dir: str | Path, *, tagger: WordTagger, documents: Iterable[list[Sentence]],
+                       files: Sequence[str | Path] = (), examples: int = DEFAULT_EXAMPLES) -> dict:
+    """Write ``report.json`` and ``report.html`` for ``documents`` (a trained model's dev set) into
+    ``model_dir``, which must already hold its annotator.json (the model card facts and history)."""
+    result = score_tagged(tag_documents(documents, tagger), files=files, examples=examples)
+    result.update({"model": str(model_dir), "decoding": tagger.decoding, "quantize": "none",
+                   "precision": "bf16" if tagger.bf16 else "fp32", "model_card": model_card(model_dir),
+                   "comparison": None})
+    write_reports(result, output=Path(model_dir) / "report.json", html=Path(model_dir) / "report.html")
+    return result
 
 
 def format_report(report: dict) -> str:
@@ -94,4 +191,8 @@ def format_report(report: dict) -> str:
     rows.append(f"strict F1 (IOB2) {o['f1_strict']:.4f}   macro F1 {o['f1_macro']:.4f}   "
                 f"token accuracy {o['accuracy']:.4f}")
     rows.append(f"{report['documents']} documents, {report['sentences']} sentences, {report['tokens']} tokens")
+    if "errors" in report:
+        counts = report["errors"]["counts"]
+        rows.append("errors: " + ", ".join(f"{kind.replace('_', ' ')} {counts[kind]}" for kind in ERROR_KINDS)
+                    + f" ({report['errors']['gold']} gold, {report['errors']['predicted']} predicted entities)")
     return "\n".join(rows)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from annotator.conll import ConllFormat, detect_file_scheme
 from annotator.errors import ConfigError, ModelError
+from annotator.evaluate import write_model_report
 from annotator.model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, pick_device,
                              quiet_transformers)
 from annotator.shapes import META_KEY as SHAPES_META_KEY
@@ -131,6 +132,7 @@ def train(config: TrainConfig) -> TrainResult:
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     write_card(out / "README.md", meta)
+    write_model_report(out, tagger=tagger, documents=dev_split.documents, files=[config.dev])  # report.html, .json
     return TrainResult(out, history, dev_scores, test_scores, train_seconds)
 
 
