@@ -77,8 +77,8 @@ def train(**opts) -> None:
     The label set comes from the training data. Both backends share one preprocessing path and
     write the same Hugging Face model directory with a model card (README.md).
     """
-    from training import TrainConfig
-    from training import train as run_training
+    from .training import TrainConfig
+    from .training import train as run_training
 
     config = TrainConfig(
         train=opts["train_file"], dev=opts["dev_file"], test=opts["test_file"], output=opts["output"],

@@ -9,12 +9,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotator.conll import ConllFormat, detect_file_scheme
-from annotator.errors import ModelError
-from annotator.model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, pick_device,
+from ..conll import ConllFormat, detect_file_scheme
+from ..errors import ModelError
+from ..model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, pick_device,
                              quiet_transformers)
-from annotator.tagging import WordTagger
-from annotator.windows import WindowEncoder
+from ..tagging import WordTagger
+from ..windows import WindowEncoder
 
 from .card import write_card
 from .config import TrainConfig

@@ -1,6 +1,6 @@
 """Re-score a model directory on its dev/test files with the current decoding and refresh its card.
 
-    python -m training.rescore MODEL_DIR [--dev FILE] [--test FILE] [--save-dtype float16]
+    python -m annotator.training.rescore MODEL_DIR [--dev FILE] [--test FILE] [--save-dtype float16]
 
 Used when the decoding improves after a model was trained, or to store the weights in float16
 (the card must state the scores the shipped weights give with today's tools). The files default
@@ -13,9 +13,9 @@ import argparse
 import json
 from pathlib import Path
 
-from annotator.conll import ConllFormat
-from annotator.model import META_FILE, load_model
-from annotator.tagging import WordTagger
+from ..conll import ConllFormat
+from ..model import META_FILE, load_model
+from ..tagging import WordTagger
 
 from .card import write_card
 from .data import load_split
@@ -62,7 +62,7 @@ def main() -> None:
     import shlex
     import sys
 
-    step = "python -m training.rescore " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    step = "python -m annotator.training.rescore " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     scores = rescore(args.model_dir, dev=args.dev, test=args.test, step=step)
     for split, s in scores.items():
         if s:

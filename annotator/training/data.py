@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotator.conll import ConllFormat, Sentence, read_documents
-from annotator.labels import OUTSIDE, LabelSet, split_tag
-from annotator.windows import Window, WindowEncoder, window_labels
+from ..conll import ConllFormat, Sentence, read_documents
+from ..labels import OUTSIDE, LabelSet, split_tag
+from ..windows import Window, WindowEncoder, window_labels
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator.errors import ConfigError
-from annotator.labels import canonical_scheme
-from annotator.windows import CONTEXTS
+from ..errors import ConfigError
+from ..labels import canonical_scheme
+from ..windows import CONTEXTS
 
 BACKENDS = ("trainer", "torch")
 SAVE_DTYPES = ("float32", "float16")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from annotator.decode import decode_words
-from annotator.scoring import score
+from ..decode import decode_words
+from ..scoring import score
 
 from .data import Split
 

@@ -13,7 +13,7 @@ import sys
 
 from tqdm.auto import tqdm
 
-from annotator.tagging import WordTagger
+from ..tagging import WordTagger
 
 from .config import TrainConfig
 from .data import Split
