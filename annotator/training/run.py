@@ -6,7 +6,7 @@ import json
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..conll import ConllFormat, detect_file_scheme
@@ -90,15 +90,13 @@ def train(config: TrainConfig) -> TrainResult:
     dev_scores = score_model(dev_split, tagger)
     test_scores = score_model(test_split, tagger) if test_split else None
 
-    if config.save_dtype == "float16":
-        model.half()
-    model.save_pretrained(out, safe_serialization=True)
-    model.float()
+    save_weights(model, out, save_dtype=config.save_dtype)
     tokenizer.save_pretrained(out)
     meta = {
         "format": 1,
         "max_length": config.max_length,
         "context": config.context,
+        "conll_format": asdict(fmt),  # how the data was read: rescore reads it the same way
         "labels": list(labels.labels),
         "base_model": str(base),
         "base_model_name": base_model_name(base),
@@ -112,6 +110,7 @@ def train(config: TrainConfig) -> TrainResult:
         "scores": {"dev": dev_scores, "test": test_scores},
         "scores_decoding": tagger.decoding,
         "scores_precision": "fp32",
+        "weights_dtype": config.save_dtype,
         "history": history,
         "training_seconds": round(train_seconds, 1),
         "device": str(device),
@@ -121,6 +120,28 @@ def train(config: TrainConfig) -> TrainResult:
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     write_card(out / "README.md", meta)
     return TrainResult(out, history, dev_scores, test_scores, train_seconds)
+
+
+def save_weights(model, out: Path, *, save_dtype: str) -> None:
+    """Save ``model`` to ``out`` with its weights in ``save_dtype``; the config always says float32.
+
+    transformers loads a model in the dtype its config names, so a config that said float16 would
+    make ``AutoModelForTokenClassification.from_pretrained(DIR)`` and ``pipeline(model=DIR)`` run in
+    fp16 on a CPU, several times slower than fp32. fp16 weights on disk are upcast when loaded; on a
+    GPU pass ``dtype=torch.bfloat16`` (or ``torch.float16``) to load them in half precision.
+    """
+    import torch
+
+    model.to(torch.float16 if save_dtype == "float16" else torch.float32)
+    model.save_pretrained(out, safe_serialization=True)
+    model.float()
+    config_path = Path(out) / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    for key in ("dtype", "torch_dtype"):
+        if key in config:
+            config[key] = "float32"
+    config.setdefault("dtype", "float32")
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _versions() -> dict:

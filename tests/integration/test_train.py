@@ -80,3 +80,10 @@ def test_float16_save_halves_the_weights(tmp_path, tiny_encoder, train_model):
     out = train_model(tmp_path, tiny_encoder, "torch", "--save-dtype", "float16")
     weights = load_file(out / "model.safetensors")
     assert {str(t.dtype) for t in weights.values()} == {"torch.float16"}
+    # the config says float32, so plain transformers runs the model in fp32 on a CPU
+    assert json.loads((out / "config.json").read_text())["dtype"] == "float32"
+    from transformers import AutoModelForTokenClassification
+
+    model = AutoModelForTokenClassification.from_pretrained(out)
+    assert {str(p.dtype) for p in model.parameters()} == {"torch.float32"}
+    assert "stored in float16" in (out / "README.md").read_text()
