@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from .cli_options import EXIT_CODES, conll_options
+from .choices import Backend, Context, InputFormat, OutputFormat, SaveDtype
+from .cli_options import EXIT_CODES, choice, conll_options, decoding_option, device_option, precision_options
 from .errors import AnnotatorError, ConfigError, InputFormatError, ModelError
-
 
 
 class AnnotatorGroup(click.Group):
@@ -44,7 +44,7 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES)
-@click.option("--backend", type=click.Choice(["trainer", "torch"]), default="trainer", show_default=True,
+@click.option("--backend", type=choice(Backend), default="trainer", show_default=True,
               help="transformers' Trainer, or the project's own PyTorch loop.")
 @click.option("--train", "train_file", type=click.Path(path_type=Path), required=True, help="Training CoNLL file.")
 @click.option("--dev", "dev_file", type=click.Path(path_type=Path), required=True,
@@ -62,13 +62,13 @@ def main() -> None:
 @click.option("--weight-decay", type=float, default=0.01, show_default=True)
 @click.option("--max-length", type=int, default=128, show_default=True,
               help="Window size in subword tokens; longer sentences are split, never truncated.")
-@click.option("--context", type=click.Choice(["document", "sentence"]), default="document", show_default=True,
+@click.option("--context", type=choice(Context), default="document", show_default=True,
               help="Pack consecutive sentences of a document into each window, or one sentence per window.")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--max-steps", type=int, default=None, help="Stop after this many optimizer steps (smoke runs).")
-@click.option("--save-dtype", type=click.Choice(["float32", "float16"]), default="float32", show_default=True,
+@click.option("--save-dtype", type=choice(SaveDtype), default="float32", show_default=True,
               help="Precision of the saved weights.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@device_option
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --output directory.")
 @conll_options
 def train(**opts) -> None:
@@ -118,33 +118,15 @@ def _model_option(f):
                         help="Model directory [default: the shipped English CoNLL-2003 model].")(f)
 
 
-def _quantize_option(f):
-    f = click.option(
-        "--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
-        help="auto: bf16 where the hardware runs it natively (CUDA; CPUs with AVX512-BF16 or AMX), else fp32.",
-    )(f)
-    return click.option(
-        "--quantize", type=click.Choice(["none", "int8"]), default="none", show_default=True,
-        help="int8: dynamic int8 quantization of the linear layers (CPU only; costs accuracy, see BENCHMARKS.md).",
-    )(f)
-
-
-def _decoding_option(f):
-    return click.option(
-        "--decoding", type=click.Choice(["constrained", "argmax"]), default="constrained", show_default=True,
-        help="constrained: best IOB2-valid tag sequence per sentence (Viterbi); argmax: each word's best label.",
-    )(f)
-
-
 @main.command(epilog=EXIT_CODES)
 @_model_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write the report as JSON here.")
 @click.option("--predictions", type=click.Path(path_type=Path), default=None,
               help="Write `token gold pred` lines here (the input of the conlleval script).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
-@_decoding_option
-@_quantize_option
+@device_option
+@decoding_option
+@precision_options
 @conll_options
 def evaluate(model, files, output, predictions, device, decoding, quantize, precision, scheme, tag_column,
              encoding) -> None:
@@ -171,9 +153,9 @@ def evaluate(model, files, output, predictions, device, decoding, quantize, prec
 @_model_option
 @click.argument("texts", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per text instead of a table.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
-@_decoding_option
-@_quantize_option
+@device_option
+@decoding_option
+@precision_options
 def predict(model, texts, as_json, device, decoding, quantize, precision) -> None:
     """Print the entities of a few TEXTS (or of each line of standard input when none are given)."""
     import json
@@ -237,9 +219,9 @@ record). A killed or failed run can be continued with --resume."""
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True,
               help="Output file (.jsonl, .parquet, .spacy), or directory with --shard-size.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet", "spacy"]), default=None,
+@click.option("--format", "fmt", type=choice(OutputFormat), default=None,
               help="Output format [default: from the suffix of --output].")
-@click.option("--input-format", type=click.Choice(["txt", "jsonl", "parquet"]), default=None,
+@click.option("--input-format", type=choice(InputFormat), default=None,
               help="Input format [default: from each file's suffix; stdin: txt, one document per line].")
 @click.option("--lines", is_flag=True, help="Text files hold one document per line (default: one per file).")
 @click.option("--text-key", default="text", show_default=True, help="JSONL/Parquet field holding the text.")
@@ -262,9 +244,9 @@ record). A killed or failed run can be continued with --resume."""
 @click.option("--strict", is_flag=True, help="Stop at the first bad input record instead of rejecting it.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run (same inputs and options).")
 @click.option("--force", "-F", is_flag=True, help="Overwrite an existing output.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
-@_decoding_option
-@_quantize_option
+@device_option
+@decoding_option
+@precision_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, keep, keep_all, encoding,
              no_text, batch_size, batch_tokens, window_overlap, shard_size, rejects, strict, resume, force,

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .choices import Quantization, check
 from .errors import ConfigError, ModelError
 from .labels import LabelSet
 
@@ -133,9 +134,6 @@ class LoadedModel:
         return self.meta.get("context", "sentence")
 
 
-QUANTIZATIONS = ("none", "int8")
-
-
 def load_model(path: str | Path | None = None, *, device: str = "auto", quantize: str = "none") -> LoadedModel:
     """Load a model directory (or the default model) for inference, in fp32.
 
@@ -145,8 +143,7 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
     import torch
     from transformers import AutoModelForTokenClassification
 
-    if quantize not in QUANTIZATIONS:
-        raise ConfigError(f"--quantize must be one of {', '.join(QUANTIZATIONS)}, not {quantize!r}")
+    check(quantize, Quantization, what="--quantize")
     model_dir = resolve_model_dir(path)
     dev = pick_device(device)
     if quantize == "int8" and dev.type != "cpu":

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .batching import chunks, prefetch, release_memory
+from .choices import Decoding, Precision, Quantization, check
 from .errors import ConfigError, InputFormatError
 from .parts import PartStore
 from .readers import ReaderOptions, expand_inputs, open_records
@@ -31,9 +32,9 @@ class AnnotateConfig:
     model: Path | None = None
     format: str | None = None
     device: str = "auto"
-    decoding: str = "constrained"
-    quantize: str = "none"
-    precision: str = "auto"
+    decoding: Decoding = "constrained"
+    quantize: Quantization = "none"
+    precision: Precision = "auto"
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int | None = None  # None: per device (tagging.default_batch_tokens)
     window_overlap: int = 32
@@ -47,6 +48,9 @@ class AnnotateConfig:
     reader: ReaderOptions = field(default_factory=ReaderOptions)
 
     def __post_init__(self) -> None:
+        check(self.decoding, Decoding, what="--decoding")
+        check(self.quantize, Quantization, what="--quantize")
+        check(self.precision, Precision, what="--precision")
         if self.resume and self.force:
             raise ConfigError("use just one of --resume and --force")
         if self.batch_size < 1:

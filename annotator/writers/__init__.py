@@ -12,13 +12,14 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
+from ..choices import OutputFormat, values
 from ..errors import ConfigError
 from .common import ENTITY_KEYS, FIXED_KEYS, Writer, record_dict
 from .docbin import DocBinWriter, aligned_words, concat_docbin, item_to_doc, read_docbin
 from .jsonl import JsonlWriter, concat_jsonl, read_jsonl
 from .parquet import ParquetWriter, concat_parquet, output_schema, read_parquet
 
-FORMATS = ("jsonl", "parquet", "spacy")
+FORMATS = values(OutputFormat)
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".spacy": "spacy"}
 WRITERS: dict[str, type] = {"jsonl": JsonlWriter, "parquet": ParquetWriter, "spacy": DocBinWriter}
 READERS = {"jsonl": read_jsonl, "parquet": read_parquet, "spacy": read_docbin}

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.errors import ModelError
+from annotator.errors import ConfigError, ModelError
 from annotator.windows import (
     IGNORE_INDEX,
     Window,
@@ -139,9 +139,9 @@ def test_encoder_budget(tok):
 
 
 def test_encoder_rejects_bad_arguments(tok):
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ConfigError) as info:
         WindowEncoder(tok, max_length=16, context="paragraph")
-    assert str(info.value) == "context must be one of ('document', 'sentence'), not 'paragraph'"
+    assert str(info.value) == "context must be one of document, sentence, not 'paragraph'"
     with pytest.raises(ValueError) as info:
         WindowEncoder(tok, max_length=2)
     assert str(info.value) == "max_length 2 leaves no room for words"

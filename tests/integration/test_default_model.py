@@ -52,6 +52,7 @@ def test_predict_uses_the_default_model():
         ("Angela Merkel", "PER"), ("Emmanuel Macron", "PER"), ("Paris", "LOC")]
 
 
+@pytest.mark.slow
 def test_conll2003_test_f1_and_conlleval_agreement(tmp_path, shared_data):
     test_file = shared_data / "conll2003" / "test.txt"
     if not test_file.is_file():
