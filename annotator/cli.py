@@ -6,6 +6,7 @@ one place, with exit code 2 for bad input or options and 1 for everything else.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -41,6 +42,14 @@ class _Fail(click.ClickException):
 @click.version_option(package_name="annotator")
 def main() -> None:
     """Named-entity annotation with transformer models: train, evaluate, predict, inspect."""
+    work_offline()
+
+
+def work_offline() -> None:
+    """The commands never reach a hub: models load from local paths (the library passes
+    ``local_files_only=True``; these variables also stop the libraries' own lookups)."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(name, "1")
 
 
 @main.command(epilog=EXIT_CODES)

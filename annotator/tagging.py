@@ -11,7 +11,7 @@ from itertools import chain
 
 import numpy as np
 
-from .batching import HeapTrimmer
+from .memory import HeapTrimmer
 from .choices import Context, Decoding, Precision, check
 from .decode import decode_words
 from .windows import Window, WindowEncoder
@@ -65,13 +65,15 @@ def batches_by_tokens(windows: Sequence[Window], *, batch_tokens: int) -> Iterat
 class WordTagger:
     """Predicts one IOB2 tag (and its probability) per word for documents of pre-split sentences.
 
-    With bf16 on a CPU (``precision="bf16"``, or ``"auto"`` on a CPU with native bf16) the model's
-    weights are cast to bf16 in place, once; pass ``precision="fp32"`` to keep a model you train.
+    The default, ``precision="fp32"``, leaves the caller's model as it is (a model being trained
+    stays fp32). ``"bf16"`` (or ``"auto"`` on hardware with native bf16, what the loaders
+    :meth:`annotator.inference.TokenClassifier.load` and ``evaluate_files`` default to) casts the
+    weights of the model it receives to bf16 in place, once, on a CPU, and autocasts on CUDA.
     """
 
     def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
                  device=None, batch_tokens: int | None = None, buffer_windows: int = 512,
-                 decoding: str = "constrained", window_overlap: int = 32, precision: str = "auto"):
+                 decoding: str = "constrained", window_overlap: int = 32, precision: str = "fp32"):
         import torch
 
         check(decoding, Decoding, what="decoding")

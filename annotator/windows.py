@@ -79,8 +79,7 @@ class WindowEncoder:
 
         Windows pack whole consecutive sentences (document context) or hold one sentence; a sentence
         longer than a window is cut into runs that share ``overlap`` subwords (see :meth:`_runs`).
-        (Sliding overlapping windows over the whole document were measured on CoNLL-2003 with a
-        checkpoint of the default model: valid +0.2, test -0.1 F1 for 1.5x the compute; not used.)
+        Why not sliding windows over the whole document: BENCHMARKS.md.
         """
         items = [[(first_index + s_idx, w_idx, word[: self.budget]) for w_idx, word in enumerate(sentence)]
                  for s_idx, sentence in enumerate(self.word_pieces(sentences))]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,13 @@ def test_no_conll2003_text_is_tracked():
         except UnicodeDecodeError:
             continue
         assert not pattern.search(text), f"{name} holds CoNLL-2003 text"
+
+
+def test_importing_the_library_sets_no_environment_variables():
+    """HF_*_OFFLINE is the CLI's business (set in its entry point), not a side effect of `import annotator`."""
+    code = ("import os; before = dict(os.environ); import annotator.model, annotator.inference, annotator.run; "
+            "print(sorted(set(os.environ) - set(before)))")
+    env = {k: v for k, v in os.environ.items() if "OFFLINE" not in k}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "[]"

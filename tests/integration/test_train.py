@@ -87,3 +87,22 @@ def test_float16_save_halves_the_weights(tmp_path, tiny_encoder, train_model):
     model = AutoModelForTokenClassification.from_pretrained(out)
     assert {str(p.dtype) for p in model.parameters()} == {"torch.float32"}
     assert "stored in float16" in (out / "README.md").read_text()
+
+
+def test_word_tagger_leaves_the_callers_model_in_fp32_by_default(tiny_models):
+    """A library user's model (one being trained, say) is not cast under them: bf16 only when asked."""
+    import torch
+
+    from annotator.model import load_tokenizer
+    from annotator.tagging import WordTagger
+    from transformers import AutoModelForTokenClassification
+
+    out = tiny_models["torch"]
+    model = AutoModelForTokenClassification.from_pretrained(out)
+    tokenizer = load_tokenizer(out)
+    tagger = WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=128, context="document")
+    assert tagger.bf16 is False
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=128, context="document",
+               precision="bf16", device=torch.device("cpu"))
+    assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
