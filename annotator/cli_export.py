@@ -95,7 +95,7 @@ def _alignment_option(f):
               default=None,
               help="Format of every input [default: per file from its suffix: .conll/.iob/.bio/.tsv/.txt CoNLL; "
                    ".jsonl an annotate output if its records have 'entities', else span-JSONL; .parquet, .spacy "
-                   "annotate outputs].")
+                   "annotate outputs; other names (eng.testb) by their content].")
 @click.option("--n-sents", type=int, default=None,
               help="CoNLL: sentences per Doc (1: one Doc per sentence) [default: one Doc per -DOCSTART- document].")
 @click.option("--split", default=None,

@@ -26,7 +26,8 @@ from .align import AlignmentReport, check_alignment
 from .annotations import annotation_to_doc, iter_annotation_records
 from .conll_docs import ConllCounts, check_n_sents, conll_to_docs, write_conll
 from .inputs import SCORED_FORMATS, detect_input_format, detect_output_format, expand_inputs
-from .spans_jsonl import doc_to_record, is_skipped, iter_jsonl, record_to_doc
+from ..writers.jsonl import iter_jsonl
+from .spans_jsonl import doc_to_record, is_skipped, record_to_doc
 from .split import assign_splits, check_split, split_path
 
 if TYPE_CHECKING:  # pragma: no cover
