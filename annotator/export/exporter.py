@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING
 
 from ..conll import ConllFormat
 from ..errors import ConfigError, InputFormatError
+from ..writers.docbin import DocBinWriter
+from ..writers.jsonl import iter_jsonl
 from .align import AlignmentReport, check_alignment
 from .annotations import annotation_to_doc, iter_annotation_records
 from .conll_docs import ConllCounts, check_n_sents, conll_to_docs, write_conll
 from .inputs import SCORED_FORMATS, detect_input_format, detect_output_format, expand_inputs
-from ..writers.jsonl import iter_jsonl
 from .spans_jsonl import doc_to_record, is_skipped, record_to_doc
 from .split import assign_splits, check_split, split_path
 
@@ -197,17 +198,6 @@ def _replacing(target: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def write_docbin(docs: Iterable[Doc], path: str | os.PathLike[str]) -> int:
-    """Write Docs to one ``.spacy`` DocBin (with user_data); return how many."""
-    from spacy.tokens import DocBin
-
-    docbin = DocBin(store_user_data=True)
-    for doc in docs:
-        docbin.add(doc)
-    docbin.to_disk(path)
-    return len(docbin)
-
-
 def write_spans_jsonl(docs: Iterable[Doc], handle) -> int:
     """Write one span-JSONL record per Doc to an open binary handle (the caller closes it); return how many."""
     count = 0
@@ -220,7 +210,8 @@ def write_spans_jsonl(docs: Iterable[Doc], handle) -> int:
 def _write(fmt: str, docs: Iterable[Doc], target: Path) -> int:
     with _replacing(target) as tmp:
         if fmt == "spacy":
-            return write_docbin(docs, tmp)
+            with DocBinWriter(tmp) as writer:
+                return writer.write_docs(docs)
         with open(tmp, "wb") as handle:
             return write_spans_jsonl(docs, handle)
 

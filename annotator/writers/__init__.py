@@ -21,8 +21,6 @@ from .parquet import ParquetWriter, concat_parquet, output_schema, read_parquet
 
 FORMATS = values(OutputFormat)
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".spacy": "spacy"}
-WRITERS: dict[str, type] = {"jsonl": JsonlWriter, "parquet": ParquetWriter, "spacy": DocBinWriter}
-READERS = {"jsonl": read_jsonl, "parquet": read_parquet, "spacy": read_docbin}
 CONCATENATORS = {"jsonl": concat_jsonl, "parquet": concat_parquet, "spacy": concat_docbin}
 
 _FIX = "pass --format jsonl|parquet|spacy"
@@ -35,9 +33,7 @@ __all__ = [
     "FORMATS",
     "JsonlWriter",
     "ParquetWriter",
-    "READERS",
     "SUFFIXES",
-    "WRITERS",
     "Writer",
     "aligned_words",
     "concat_docbin",
