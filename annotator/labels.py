@@ -117,9 +117,7 @@ def tags_to_spans(tags: Sequence[str]) -> list[Span]:
         if start is not None and _chunk_ends(prev_prefix, cur_type, prefix, etype):
             spans.append(Span(start, i, cur_type))  # type: ignore[arg-type]
             start, cur_type = None, None
-        if prefix != OUTSIDE and (start is None or _chunk_starts(prev_prefix, cur_type, prefix, etype)):
-            if start is not None:  # defensive: a start always implies an end above
-                spans.append(Span(start, i, cur_type))  # type: ignore[arg-type]
+        if prefix != OUTSIDE and start is None:  # where a chunk starts, the one before has just ended
             start, cur_type = i, etype
         prev_prefix = prefix
     if start is not None:
@@ -131,14 +129,6 @@ def _chunk_ends(prev: str, prev_type: str | None, cur: str, cur_type: str | None
     if prev in ("E", "S"):
         return True
     if cur in (OUTSIDE, "B", "S"):
-        return True
-    return prev_type != cur_type
-
-
-def _chunk_starts(prev: str, prev_type: str | None, cur: str, cur_type: str | None) -> bool:
-    if cur in ("B", "S"):
-        return True
-    if prev in (OUTSIDE, "E", "S"):
         return True
     return prev_type != cur_type
 

@@ -12,7 +12,7 @@ U+FE0F, a zero-width space) has no position and still gets a tag when decoded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .choices import Context, check
@@ -148,25 +148,6 @@ def window_labels(window: Window, tag_ids: Sequence[Sequence[int]]) -> list[int]
     for pos, (s_idx, w_idx) in zip(window.positions, window.word_refs):
         labels[pos] = tag_ids[s_idx][w_idx]
     return labels
-
-
-def fill_words(
-    lengths: Sequence[int],
-    predictions: Iterable[tuple[Window, Sequence[str]]],
-    *,
-    first_index: int = 0,
-) -> list[list[str]]:
-    """Tags per word for sentences ``first_index ..`` of ``lengths`` from window predictions.
-
-    ``predictions`` pairs each window with the tag predicted at each of its ``positions``.
-    Words with no subword get ``I-T`` when they sit inside an entity of type ``T`` (the previous
-    word is ``B-T``/``I-T`` and the next is ``I-T``), else ``O``.
-    """
-    tags: list[list[str | None]] = [[None] * n for n in lengths]
-    for window, window_tags in predictions:
-        for (s_idx, w_idx), tag in zip(window.word_refs, window_tags):
-            tags[s_idx - first_index][w_idx] = tag
-    return [fill_gaps(sentence) for sentence in tags]
 
 
 def fill_gaps(tags: Sequence[str | None]) -> list[str]:

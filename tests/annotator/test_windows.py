@@ -11,13 +11,29 @@ from annotator.windows import (
     IGNORE_INDEX,
     Window,
     WindowEncoder,
-    fill_words,
     special_tokens_around,
     window_labels,
 )
 
 CLS, SEP = 101, 102
 INVISIBLE = {"\ufe0f", "\u200b"}
+
+
+def fill_words(lengths, predictions, *, first_index=0):
+    """Tags per word from the tag predicted at each window position, through the real decoder
+    (argmax over one-hot scores), so the placement of words and the gap rule are the production ones."""
+    import numpy as np
+
+    from annotator.decode import decode_words
+
+    labels = tuple(sorted({"O", *(tag for _, tags in predictions for tag in tags)}))
+    scored = []
+    for window, tags in predictions:
+        scores = np.full((len(window.positions), len(labels)), -50.0)
+        scores[np.arange(len(tags)), [labels.index(tag) for tag in tags]] = 0.0
+        scored.append((window, scores))
+    decoded = decode_words(lengths, scored, labels, first_index=first_index, decoding="argmax")
+    return [tags for tags, _ in decoded]
 
 
 class FakeBatch:
