@@ -658,7 +658,7 @@ def test_parquet_without_text_column_is_one_reject(tmp_path):
 @pytest.mark.parametrize("data", [b"", b"not parquet at all", b"PAR1" + b"\x00" * 20 + b"PAR1"])
 def test_corrupt_parquet_is_one_reject_with_pyarrow_message(tmp_path, data):
     path = write(tmp_path / "bad.parquet", data)
-    with pytest.raises(Exception) as arrow:
+    with pytest.raises(parquet_reader.ARROW_ERRORS) as arrow:
         pq.ParquetFile(str(path))
     reject = only_reject(read(path))
     assert reject == Reject(source=str(path), reason=f"cannot read Parquet file: {arrow.value}")

@@ -39,7 +39,7 @@ def test_model_directory_loads_in_transformers_unchanged(tiny_models, backend):
     assert model.config.num_labels == 9
     ner = pipeline("token-classification", model=str(out), aggregation_strategy="first", device="cpu")
     result = ner("Maria Lindqvist flew from Oslo to Toronto.")
-    assert isinstance(result, list)
+    assert isinstance(result, list) and result, "no entity predicted: the label check below would check nothing"
     for entity in result:
         assert entity["entity_group"] in {"LOC", "MISC", "ORG", "PER"}
 
