@@ -25,17 +25,19 @@ class AnnotatorGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (ConfigError, InputFormatError) as exc:
-            raise click.UsageError(str(exc)) if isinstance(exc, ConfigError) else _Fail(str(exc), 2) from None
+            raise click.UsageError(str(exc)) if isinstance(exc, ConfigError) else _BadInput(str(exc)) from None
         except ModelError as exc:
-            raise _Fail(str(exc), 1) from None
+            raise _Fail(str(exc)) from None
         except AnnotatorError as exc:
-            raise _Fail(str(exc), 1) from None
+            raise _Fail(str(exc)) from None
 
 
 class _Fail(click.ClickException):
-    def __init__(self, message: str, code: int):
-        super().__init__(message)
-        self.exit_code = code
+    exit_code = 1
+
+
+class _BadInput(click.ClickException):
+    exit_code = 2
 
 
 @click.group(cls=AnnotatorGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
@@ -107,7 +109,7 @@ def train(**opts) -> None:
 def _command_line() -> str:
     """The command as given (options set on the command line, in declaration order), to re-run it."""
     ctx = click.get_current_context()
-    parts = ["annotator", ctx.info_name]
+    parts = ["annotator", ctx.info_name or "train"]
     for param in ctx.command.params:
         source = ctx.get_parameter_source(param.name)
         if source is not click.core.ParameterSource.COMMANDLINE or not isinstance(param, click.Option):

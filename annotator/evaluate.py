@@ -6,9 +6,10 @@ import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypedDict
 
 from .conll import ConllFormat, Sentence, read_documents
-from .scoring import score
+from .scoring import Overall, TypeScores, score
 from .tagging import WordTagger
 
 
@@ -27,6 +28,21 @@ def tag_conll(paths: Sequence[str | Path], tagger: WordTagger, *, fmt: ConllForm
         yield pending.popleft(), doc_tags
 
 
+class Report(TypedDict):
+    """What `annotator evaluate` reports (and writes as JSON with --output)."""
+
+    overall: Overall
+    per_type: dict[str, TypeScores]
+    documents: int
+    sentences: int
+    tokens: int
+    files: list[str]
+    model: str
+    decoding: str
+    quantize: str
+    precision: str
+
+
 def evaluate_files(
     paths: Sequence[str | Path],
     *,
@@ -39,7 +55,7 @@ def evaluate_files(
     decoding: str = "constrained",
     quantize: str = "none",
     precision: str = "auto",
-) -> dict:
+) -> Report:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
 
     Returns the report ``{"overall", "per_type", "documents", "sentences", "tokens", ...}``; writes
@@ -66,8 +82,10 @@ def evaluate_files(
     finally:
         if handle:
             handle.close()
-    report = score(gold, pred)
-    report.update({
+    scores = score(gold, pred)
+    report: Report = {
+        "overall": scores["overall"],
+        "per_type": scores["per_type"],
         "documents": n_docs,
         "sentences": len(gold),
         "tokens": sum(len(s) for s in gold),
@@ -76,13 +94,13 @@ def evaluate_files(
         "decoding": decoding,
         "quantize": quantize,
         "precision": precision,
-    })
+    }
     if output:
         Path(output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
 
 
-def format_report(report: dict) -> str:
+def format_report(report: Report) -> str:
     """The report as a fixed-width table (per type, then micro/strict/macro/accuracy)."""
     rows = [f"{'type':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
     for name, v in report["per_type"].items():

@@ -174,7 +174,7 @@ class LabelSet:
     @classmethod
     def from_id2label(cls, id2label: dict[int, str]) -> "LabelSet":
         labels = [id2label[i] for i in sorted(id2label)]
-        types = sorted({split_tag(label)[1] for label in labels if label != OUTSIDE})  # type: ignore[type-var]
+        types = sorted({etype for etype in (split_tag(label)[1] for label in labels) if etype is not None})
         return cls(tuple(types), tuple(labels))  # any order a foreign model uses: its ids are kept
 
     @property

@@ -7,6 +7,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from .choices import Quantization, check
 from .errors import ConfigError, ModelError
@@ -166,7 +167,37 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
     return LoadedModel(model_dir, model, tokenizer, labels, read_meta(model_dir), dev)
 
 
-def describe_model(path: str | Path | None = None) -> dict:
+class SplitSummary(TypedDict, total=False):
+    """Card scores of one split, rounded: the overall keys of :class:`annotator.scoring.Overall` and per-type F1."""
+
+    precision: float
+    recall: float
+    f1: float
+    f1_strict: float
+    f1_macro: float
+    accuracy: float
+    per_type_f1: dict[str, float]
+
+
+class ModelDescription(TypedDict):
+    """What `annotator info` shows."""
+
+    path: str
+    default: bool
+    labels: list[str]
+    entity_types: list[str]
+    architecture: str
+    base_model: str
+    layers: int | None
+    hidden_size: int | None
+    max_length: int | None
+    context: str | None
+    scores: dict[str, SplitSummary]
+    trained_with: str | None
+    device: str
+
+
+def describe_model(path: str | Path | None = None) -> ModelDescription:
     """What `annotator info` shows, read from the directory without loading the weights."""
     model_dir = resolve_model_dir(path)
     try:
@@ -177,11 +208,12 @@ def describe_model(path: str | Path | None = None) -> dict:
     labels = [id2label[k] for k in sorted(id2label, key=int)]
     meta = read_meta(model_dir)
     scores = meta.get("scores") or {}
-    summary = {
-        split: {k: round(v, 4) for k, v in s["overall"].items()} | {
-            "per_type_f1": {t: round(v["f1"], 4) for t, v in s["per_type"].items()}}
-        for split, s in scores.items() if s
-    }
+    summary: dict[str, SplitSummary] = {}
+    for split, s in scores.items():
+        if s:
+            rounded: SplitSummary = {k: round(v, 4) for k, v in s["overall"].items()}  # type: ignore[assignment]
+            rounded["per_type_f1"] = {t: round(v["f1"], 4) for t, v in s["per_type"].items()}
+            summary[split] = rounded
     return {
         "path": str(model_dir.resolve()),
         "default": path is None,

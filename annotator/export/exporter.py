@@ -112,7 +112,7 @@ def export_spacy(
         raise ConfigError("--min-score applies to annotate outputs and span-JSONL; CoNLL input has no scores")
     if n_sents is not None and "conll" not in formats.values():
         raise ConfigError("--n-sents groups CoNLL sentences; none of the inputs is CoNLL")
-    targets = [split_path(output, name) for name in splits] if splits else [Path(output)]
+    targets = [split_path(Path(output), name) for name in splits] if splits else [Path(output)]
     _check_targets(targets, files, force=force)
     nlp = blank_nlp(lang)
 
@@ -169,8 +169,8 @@ def _read_docs(
                 yield record_to_doc(record, nlp, path=str(path), line=line, alignment=alignment, report=report,
                                     min_score=min_score)
         else:
-            for where, line, record in iter_annotation_records(path, fmt):
-                yield annotation_to_doc(record, nlp, path=where, line=line, alignment=alignment, report=report,
+            for where, lineno, record in iter_annotation_records(path, fmt):
+                yield annotation_to_doc(record, nlp, path=where, line=lineno, alignment=alignment, report=report,
                                         min_score=min_score)
 
 

@@ -169,7 +169,8 @@ def record_to_doc(
     kept, low = split_by_score(spans, min_score, text=text, where=where, report=report)
     set_entities(doc, kept, mode=alignment, report=report, where=where, dropped=low)
     _set_sentence_starts(doc, record.get("sentence_starts"), path, line)
-    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    raw_meta = record.get("meta")
+    meta = raw_meta if isinstance(raw_meta, dict) else {}
     doc.user_data["source"] = meta.get("source") or where
     if meta.get("id") is not None:
         doc.user_data["id"] = meta["id"]

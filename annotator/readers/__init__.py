@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from typing import cast
 
 from ..records import Record, Reject
 from .inputs import SUFFIXES, InputFile, detect_format, expand_inputs
@@ -45,11 +46,10 @@ def open_records(
     ``progress`` (made from the same files) follows how many of their bytes have been read.
     """
     options = ReaderOptions() if options is None else options
-    items = inputs if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)  # a lone path: TypeError below
-    if items and all(isinstance(item, InputFile) for item in items):
-        files = list(items)
-    else:
-        files = expand_inputs(items, options=options)
+    given = [] if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)
+    files = [item for item in given if isinstance(item, InputFile)]
+    if not files or len(files) != len(given):  # paths (a lone path: TypeError there)
+        files = expand_inputs(cast("Sequence[str | os.PathLike[str]]", inputs), options=options)
     return _stream(files, options, progress)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import IO
 
 from .inputs import InputFile
 
@@ -39,11 +38,11 @@ class ReadProgress:
         """The reader begins ``file``."""
         self._fd, self._within = None, 0
 
-    def watch(self, handle: IO[bytes]) -> None:
+    def watch(self, handle: object) -> None:
         """The reader opened ``handle`` on the current file: its position is the progress within it."""
         try:
-            self._fd = handle.fileno()
-        except (OSError, ValueError, AttributeError):  # no descriptor (an in-memory stream)
+            self._fd = handle.fileno()  # type: ignore[attr-defined]
+        except (OSError, ValueError, AttributeError):  # no descriptor (stdin's context, an in-memory stream)
             self._fd = None
 
     def advance(self, nbytes: int) -> None:

@@ -14,7 +14,7 @@ import gzip
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from typing import IO, ContextManager
+from typing import IO, ContextManager, cast
 
 from ..records import Reject
 from .inputs import InputFile
@@ -41,7 +41,7 @@ def open_binary(file: InputFile) -> ContextManager[IO[bytes]]:
     if file.stdin:
         return contextlib.nullcontext(sys.stdin.buffer)
     if file.compressed:
-        return gzip.open(file.path, "rb")
+        return cast("ContextManager[IO[bytes]]", gzip.open(file.path, "rb"))
     return open(file.path, "rb", buffering=65536)  # noqa: SIM115 - closed by the caller's `with`
 
 

@@ -31,10 +31,10 @@ def read_text(
             source = f"{file.path}:{lineno}"
             yield Record(id=source, text=text, source=source, fields=dict(kept))
         return
-    text = whole_text(file, options=options, progress=progress)
-    if isinstance(text, Reject):
-        yield text
-    elif not text.strip():
+    whole = whole_text(file, options=options, progress=progress)
+    if isinstance(whole, Reject):
+        yield whole
+    elif not whole.strip():
         yield Reject(source=file.path, reason=EMPTY)
     else:
-        yield Record(id=file.path, text=text, source=file.path, fields=dict(kept))
+        yield Record(id=file.path, text=whole, source=file.path, fields=dict(kept))

@@ -12,7 +12,8 @@ from pathlib import Path
 from ..conll import ConllFormat, detect_file_scheme
 from ..errors import ModelError
 from ..model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, pick_device,
-                             quiet_transformers)
+                     quiet_transformers)
+from ..scoring import Scores
 from ..tagging import WordTagger
 from ..windows import WindowEncoder
 
@@ -26,8 +27,8 @@ from .metrics import score_model
 class TrainResult:
     output: Path
     history: list[dict]
-    dev: dict
-    test: dict | None
+    dev: Scores
+    test: Scores | None
     seconds: float
 
 

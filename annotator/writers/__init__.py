@@ -9,6 +9,7 @@ record dicts (see :func:`record_dict`), and the ``concat_*`` helpers merge part 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,7 +22,7 @@ from .parquet import ParquetWriter, concat_parquet, output_schema, read_parquet
 
 FORMATS = values(OutputFormat)
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".spacy": "spacy"}
-CONCATENATORS = {"jsonl": concat_jsonl, "parquet": concat_parquet, "spacy": concat_docbin}
+CONCATENATORS: dict[str, Callable[..., int]] = {"jsonl": concat_jsonl, "parquet": concat_parquet, "spacy": concat_docbin}
 
 _FIX = "pass --format jsonl|parquet|spacy"
 

@@ -216,5 +216,5 @@ def concat_docbin(part_paths: Iterable[str | os.PathLike[str]], out_path: str | 
     for part in part_paths:
         for file in docbin_files(part):
             merged.merge(_new_docbin().from_disk(file))
-    merged.to_disk(out_path)
+    merged.to_disk(Path(out_path))
     return len(merged)
