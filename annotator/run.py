@@ -1,4 +1,4 @@
-"""`annotator annotate` (the library call ``annotator.annotate``): read → length-sort and batch → infer → decode → restore order → write.
+"""`annotator annotate` (``annotator.annotate``): read → length-sort and batch → infer → decode → restore order → write.
 
 One record out per document in, in input order, or one line in the rejects file; a run killed at
 any point continues with ``resume=True`` to the byte-identical output (see :mod:`annotator.parts`).

@@ -12,7 +12,7 @@ from itertools import chain
 import numpy as np
 
 from .memory import HeapTrimmer
-from .choices import Context, Decoding, Precision, check
+from .choices import Decoding, Precision, check
 from .decode import decode_words
 from .windows import Window, WindowEncoder
 

@@ -22,7 +22,7 @@ def check_int(value: Any, what: str, path: str, line: int | None) -> int:
 
 
 def parse_entity(raw: Any, i: int, text: str, *, kind: str, path: str, line: int | None) -> Span:
-    """Entity ``i`` of a record as a Span: integer half-open offsets inside ``text``, a label, a numeric score or none."""
+    """Entity ``i`` of a record as a Span: integer half-open offsets inside ``text``, a label, a score or none."""
     if not isinstance(raw, dict):
         raise InputFormatError(path, line, f"{kind} {i} must be an object with start, end and label")
     start = check_int(raw.get("start"), f"{kind} {i} start", path, line)

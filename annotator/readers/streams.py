@@ -14,7 +14,8 @@ import gzip
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from typing import IO, ContextManager, cast
+from contextlib import AbstractContextManager
+from typing import IO, cast
 
 from ..records import Reject
 from .inputs import InputFile
@@ -36,12 +37,12 @@ def _strips_bom(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
-def open_binary(file: InputFile) -> ContextManager[IO[bytes]]:
+def open_binary(file: InputFile) -> AbstractContextManager[IO[bytes]]:
     """Open ``file`` for binary reading; stdin is ``sys.stdin.buffer`` and is not closed after."""
     if file.stdin:
         return contextlib.nullcontext(sys.stdin.buffer)
     if file.compressed:
-        return cast("ContextManager[IO[bytes]]", gzip.open(file.path, "rb"))
+        return cast("AbstractContextManager[IO[bytes]]", gzip.open(file.path, "rb"))
     return open(file.path, "rb", buffering=65536)  # noqa: SIM115 - closed by the caller's `with`
 
 

@@ -137,7 +137,9 @@ def test_format_for(path, fmt, expected):
 def test_format_for_unknown_suffix_names_the_fix():
     with pytest.raises(ConfigError) as info:
         format_for("out.csv")
-    assert str(info.value) == "cannot tell the output format of 'out.csv' (suffix '.csv'; pass --format jsonl|parquet|spacy)"
+    assert str(info.value) == (
+        "cannot tell the output format of 'out.csv' (suffix '.csv'; pass --format jsonl|parquet|spacy)"
+    )
     with pytest.raises(ConfigError) as info:
         format_for("-")
     assert str(info.value) == "cannot tell the output format of '-' (no suffix; pass --format jsonl|parquet|spacy)"

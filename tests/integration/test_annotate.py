@@ -28,7 +28,7 @@ def make_texts(n: int, seed: int = 3) -> list[str]:
 
     rng = random.Random(seed)
     texts = []
-    for i in range(n):
+    for _ in range(n):
         sentences = []
         for _ in range(rng.randint(1, 4)):
             words = [rng.choice(WORDS) for _ in range(rng.randint(3, 40))]
