@@ -106,3 +106,21 @@ def test_word_tagger_leaves_the_callers_model_in_fp32_by_default(tiny_models):
     WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=128, context="document",
                precision="bf16", device=torch.device("cpu"))
     assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
+
+
+def test_rescore_reads_the_data_with_the_format_the_model_was_trained_with(tmp_path, tiny_encoder, train_model,
+                                                                            samples):
+    """A Latin-1 model is re-scored on its Latin-1 files: annotator.json records the whole CoNLL format."""
+    from annotator.training.rescore import rescore
+
+    files = {}
+    for name in ("train", "dev"):
+        text = (samples / f"{name}.conll").read_text(encoding="utf-8") + "Zoé X X B-PER\nsmiled X X O\n\n"
+        files[name] = tmp_path / f"{name}.latin1.conll"
+        files[name].write_bytes(text.encode("iso-8859-1"))
+    out = train_model(tmp_path, tiny_encoder, "torch", "--encoding", "iso-8859-1", "--tag-column", "3",
+                      train=files["train"], dev=files["dev"])
+    meta = json.loads((out / "annotator.json").read_text())
+    assert meta["conll_format"] == {"tag_column": 3, "scheme": None, "encoding": "iso-8859-1"}
+    scores = rescore(out)  # the default format (utf-8) would stop at "Zoé": not valid utf-8
+    assert scores["dev"] == meta["scores"]["dev"]
