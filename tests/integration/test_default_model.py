@@ -42,6 +42,10 @@ def test_default_model_loads_in_fp32_in_plain_transformers():
     assert config["dtype"] == "float32"
     model = AutoModelForTokenClassification.from_pretrained(DEFAULT_MODEL_DIR)
     assert {str(p.dtype) for p in model.parameters()} == {"torch.float32"}
+    from transformers import pipeline
+
+    ner = pipeline("token-classification", model=str(DEFAULT_MODEL_DIR), device="cpu")
+    assert str(ner.model.dtype) == "torch.float32"
 
 
 def test_predict_uses_the_default_model():
