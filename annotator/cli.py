@@ -6,15 +6,16 @@ one place, with exit code 2 for bad input or options and 1 for everything else.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
 
 import click
 
-from .cli_options import EXIT_CODES, conll_options
+from .choices import Backend, InputFormat, Keep, OutputFormat, SaveDtype, TrainContext
+from .cli_options import EXIT_CODES, choice, conll_options, decoding_option, device_option, precision_options
 from .errors import AnnotatorError, ConfigError, InputFormatError, ModelError
-
 
 
 class AnnotatorGroup(click.Group):
@@ -24,27 +25,37 @@ class AnnotatorGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (ConfigError, InputFormatError) as exc:
-            raise click.UsageError(str(exc)) if isinstance(exc, ConfigError) else _Fail(str(exc), 2) from None
+            raise click.UsageError(str(exc)) if isinstance(exc, ConfigError) else _BadInput(str(exc)) from None
         except ModelError as exc:
-            raise _Fail(str(exc), 1) from None
+            raise _Fail(str(exc)) from None
         except AnnotatorError as exc:
-            raise _Fail(str(exc), 1) from None
+            raise _Fail(str(exc)) from None
 
 
 class _Fail(click.ClickException):
-    def __init__(self, message: str, code: int):
-        super().__init__(message)
-        self.exit_code = code
+    exit_code = 1
+
+
+class _BadInput(click.ClickException):
+    exit_code = 2
 
 
 @click.group(cls=AnnotatorGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
 @click.version_option(package_name="annotator")
 def main() -> None:
     """Named-entity annotation with transformer models: train, evaluate, predict, inspect."""
+    work_offline()
+
+
+def work_offline() -> None:
+    """The commands never reach a hub: models load from local paths (the library passes
+    ``local_files_only=True``; these variables also stop the libraries' own lookups)."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(name, "1")
 
 
 @main.command(epilog=EXIT_CODES)
-@click.option("--backend", type=click.Choice(["trainer", "torch"]), default="trainer", show_default=True,
+@click.option("--backend", type=choice(Backend), default="trainer", show_default=True,
               help="transformers' Trainer, or the project's own PyTorch loop.")
 @click.option("--train", "train_file", type=click.Path(path_type=Path), required=True, help="Training CoNLL file.")
 @click.option("--dev", "dev_file", type=click.Path(path_type=Path), required=True,
@@ -62,20 +73,20 @@ def main() -> None:
 @click.option("--weight-decay", type=float, default=0.01, show_default=True)
 @click.option("--max-length", type=int, default=128, show_default=True,
               help="Window size in subword tokens; longer sentences are split, never truncated.")
-@click.option("--context", type=click.Choice(["auto", "document", "sentence"]), default="auto", show_default=True,
+@click.option("--context", type=choice(TrainContext), default="auto", show_default=True,
               help="Pack consecutive sentences of a document into each window, or one sentence per window; "
                    "auto: document where the training file has -DOCSTART- lines, else sentence.")
 @click.option("--word-shapes/--no-word-shapes", default=True, show_default=True,
               help="Give the model each word's shape (lower, Title, UPPER, mixed, digit, other) as its token "
                    "types: the case an uncased encoder never sees. Needs a BERT-like encoder.")
-@click.option("--keep", type=click.Choice(["best", "last"]), default="best", show_default=True,
+@click.option("--keep", type=choice(Keep), default="best", show_default=True,
               help="Keep the epoch with the best dev F1, or the last epoch (for a final fit on train + dev with "
                    "the epoch count chosen on dev: the card then marks dev as trained on).")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--max-steps", type=int, default=None, help="Stop after this many optimizer steps (smoke runs).")
-@click.option("--save-dtype", type=click.Choice(["float32", "float16"]), default="float32", show_default=True,
+@click.option("--save-dtype", type=choice(SaveDtype), default="float32", show_default=True,
               help="Precision of the saved weights.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@device_option
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --output directory.")
 @conll_options
 def train(**opts) -> None:
@@ -84,15 +95,16 @@ def train(**opts) -> None:
     The label set comes from the training data. Both backends share one preprocessing path and
     write the same Hugging Face model directory with a model card (README.md).
     """
-    from training import TrainConfig
-    from training import train as run_training
+    from .training import TrainConfig
+    from .training import train as run_training
 
     config = TrainConfig(
         train=opts["train_file"], dev=opts["dev_file"], test=opts["test_file"], output=opts["output"],
         backend=opts["backend"], base_model=opts["base_model"], epochs=opts["epochs"], lr=opts["lr"],
         batch_size=opts["batch_size"], grad_accum=opts["grad_accum"], warmup_ratio=opts["warmup_ratio"],
         weight_decay=opts["weight_decay"], max_length=opts["max_length"], context=opts["context"],
-        word_shapes=opts["word_shapes"], keep=opts["keep"], seed=opts["seed"], scheme=opts["scheme"], encoding=opts["encoding"], tag_column=opts["tag_column"],
+        word_shapes=opts["word_shapes"], keep=opts["keep"], seed=opts["seed"], scheme=opts["scheme"],
+        encoding=opts["encoding"], tag_column=opts["tag_column"],
         max_steps=opts["max_steps"], save_dtype=opts["save_dtype"], device=opts["device"], force=opts["force"],
         command=_command_line(),
     )
@@ -105,7 +117,7 @@ def train(**opts) -> None:
 def _command_line() -> str:
     """The command as given (options set on the command line, in declaration order), to re-run it."""
     ctx = click.get_current_context()
-    parts = ["annotator", ctx.info_name]
+    parts = ["annotator", ctx.info_name or "train"]
     for param in ctx.command.params:
         source = ctx.get_parameter_source(param.name)
         if source is not click.core.ParameterSource.COMMANDLINE or not isinstance(param, click.Option):
@@ -114,7 +126,9 @@ def _command_line() -> str:
         flag = max(param.opts, key=len)
         if param.is_flag:
             if value:
-                parts.append(flag)
+                parts.append(param.opts[0] if param.secondary_opts else flag)
+            elif param.secondary_opts:
+                parts.append(param.secondary_opts[0])
         else:
             parts += [flag, shlex.quote(str(value))]
     return " ".join(parts)
@@ -123,24 +137,6 @@ def _command_line() -> str:
 def _model_option(f):
     return click.option("--model", "-m", type=click.Path(path_type=Path), default=None,
                         help="Model directory [default: the shipped English CoNLL-2003 model].")(f)
-
-
-def _quantize_option(f):
-    f = click.option(
-        "--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
-        help="auto: bf16 where the hardware runs it natively (CUDA; CPUs with AVX512-BF16 or AMX), else fp32.",
-    )(f)
-    return click.option(
-        "--quantize", type=click.Choice(["none", "int8"]), default="none", show_default=True,
-        help="int8: dynamic int8 quantization of the linear layers (CPU only; costs accuracy, see BENCHMARKS.md).",
-    )(f)
-
-
-def _decoding_option(f):
-    return click.option(
-        "--decoding", type=click.Choice(["constrained", "argmax"]), default="constrained", show_default=True,
-        help="constrained: best IOB2-valid tag sequence per sentence (Viterbi); argmax: each word's best label.",
-    )(f)
 
 
 @main.command(epilog=EXIT_CODES)
@@ -155,9 +151,9 @@ def _decoding_option(f):
               help="Worst sentences (most errors first) in the report.")
 @click.option("--compare", type=click.Path(path_type=Path), default=None,
               help="A JSON report of another run (--output) to set beside this one's numbers.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
-@_decoding_option
-@_quantize_option
+@device_option
+@decoding_option
+@precision_options
 @conll_options
 def evaluate(model, files, output, predictions, report, report_examples, compare, device, decoding, quantize,
              precision, scheme, tag_column, encoding) -> None:
@@ -189,9 +185,9 @@ def evaluate(model, files, output, predictions, report, report_examples, compare
 @_model_option
 @click.argument("texts", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per text instead of a table.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
-@_decoding_option
-@_quantize_option
+@device_option
+@decoding_option
+@precision_options
 def predict(model, texts, as_json, device, decoding, quantize, precision) -> None:
     """Print the entities of a few TEXTS (or of each line of standard input when none are given)."""
     import json
@@ -255,9 +251,9 @@ record). A killed or failed run can be continued with --resume."""
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True,
               help="Output file (.jsonl, .parquet, .spacy), or directory with --shard-size.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet", "spacy"]), default=None,
+@click.option("--format", "fmt", type=choice(OutputFormat), default=None,
               help="Output format [default: from the suffix of --output].")
-@click.option("--input-format", type=click.Choice(["txt", "jsonl", "parquet"]), default=None,
+@click.option("--input-format", type=choice(InputFormat), default=None,
               help="Input format [default: from each file's suffix; stdin: txt, one document per line].")
 @click.option("--lines", is_flag=True, help="Text files hold one document per line (default: one per file).")
 @click.option("--text-key", default="text", show_default=True, help="JSONL/Parquet field holding the text.")
@@ -280,9 +276,9 @@ record). A killed or failed run can be continued with --resume."""
 @click.option("--strict", is_flag=True, help="Stop at the first bad input record instead of rejecting it.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run (same inputs and options).")
 @click.option("--force", "-F", is_flag=True, help="Overwrite an existing output.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
-@_decoding_option
-@_quantize_option
+@device_option
+@decoding_option
+@precision_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, keep, keep_all, encoding,
              no_text, batch_size, batch_tokens, window_overlap, shard_size, rejects, strict, resume, force,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from .cli_options import EXIT_CODES, conll_options
+from .choices import Alignment, ExportInputFormat, ExportOutputFormat
+from .cli_options import EXIT_CODES, choice, conll_options
 
 _FORMAT_NAMES = {"conll": "CoNLL", "jsonl": "JSONL", "parquet": "Parquet", "spacy": "DocBin",
                  "spans-jsonl": "span-JSONL"}
@@ -78,7 +79,7 @@ def import_summary(stats) -> list[str]:
 
 def _alignment_option(f):
     return click.option(
-        "--alignment", type=click.Choice(["strict", "contract", "expand"]), default="strict", show_default=True,
+        "--alignment", type=choice(Alignment), default="strict", show_default=True,
         help="An entity whose offsets fall inside a spaCy token: strict drops it; contract shrinks it to the "
              "tokens inside it; expand grows it to the tokens it touches (as Doc.char_span). Counted either way.",
     )(f)
@@ -88,13 +89,13 @@ def _alignment_option(f):
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True,
               help="Output file: .spacy (DocBin for spacy train) or .jsonl (span-JSONL).")
-@click.option("--format", "output_format", type=click.Choice(["spacy", "spans-jsonl"]), default=None,
+@click.option("--format", "output_format", type=choice(ExportOutputFormat), default=None,
               help="Output format [default: from the suffix of --output].")
-@click.option("--input-format", type=click.Choice(["conll", "jsonl", "parquet", "spacy", "spans-jsonl"]),
+@click.option("--input-format", type=choice(ExportInputFormat),
               default=None,
               help="Format of every input [default: per file from its suffix: .conll/.iob/.bio/.tsv/.txt CoNLL; "
                    ".jsonl an annotate output if its records have 'entities', else span-JSONL; .parquet, .spacy "
-                   "annotate outputs].")
+                   "annotate outputs; other names (eng.testb) by their content].")
 @click.option("--n-sents", type=int, default=None,
               help="CoNLL: sentences per Doc (1: one Doc per sentence) [default: one Doc per -DOCSTART- document].")
 @click.option("--split", default=None,

@@ -1,11 +1,46 @@
-"""Option groups and texts shared by the command modules (cli.py, cli_export.py)."""
+"""Option groups and texts shared by the command modules (cli.py, cli_export.py).
+
+Every choice is built from its value set in :mod:`annotator.choices`.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from .choices import Decoding, Precision, Quantization, Scheme, values
+
 EXIT_CODES = """Exit codes: 0 success, 1 failure (model or runtime error), 2 bad input or usage."""
-SCHEMES = ["IOB1", "IOB2", "BIO", "IOBES", "BIOES", "BILOU", "IO"]
+
+
+def choice(value_set: Any, *, case_sensitive: bool = True) -> click.Choice:
+    """A click.Choice of the values of a :mod:`annotator.choices` Literal."""
+    return click.Choice(values(value_set), case_sensitive=case_sensitive)
+
+
+def device_option(f):
+    """--device: where the model runs (annotator.model.pick_device checks it)."""
+    return click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")(f)
+
+
+def decoding_option(f):
+    return click.option(
+        "--decoding", type=choice(Decoding), default="constrained", show_default=True,
+        help="constrained: best IOB2-valid tag sequence per sentence (Viterbi); argmax: each word's best label.",
+    )(f)
+
+
+def precision_options(f):
+    """--precision and --quantize: how the model computes."""
+    f = click.option(
+        "--precision", type=choice(Precision), default="auto", show_default=True,
+        help="auto: bf16 where the hardware runs it natively (CUDA; CPUs with AVX512-BF16 or AMX), else fp32.",
+    )(f)
+    return click.option(
+        "--quantize", type=choice(Quantization), default="none", show_default=True,
+        help="int8: dynamic int8 quantization of the linear layers (CPU only; costs accuracy, see BENCHMARKS.md).",
+    )(f)
 
 
 def conll_options(f):
@@ -14,6 +49,6 @@ def conll_options(f):
                      help="Encoding of the CoNLL files (the original CoNLL-2002 files are iso-8859-1).")(f)
     f = click.option("--tag-column", type=int, default=-1, show_default=True,
                      help="Column of the NE tag (0-based; negative counts from the end).")(f)
-    f = click.option("--scheme", type=click.Choice(SCHEMES, case_sensitive=False), default=None,
+    f = click.option("--scheme", type=choice(Scheme, case_sensitive=False), default=None,
                      help="Tag scheme of the files; detected from each file when not given.")(f)
     return f

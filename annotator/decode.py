@@ -13,10 +13,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from .choices import Decoding, check
 from .labels import OUTSIDE
 from .windows import Window, fill_gaps
 
-DECODINGS = ("constrained", "argmax")
 _FORBIDDEN = -1e9
 
 
@@ -75,7 +75,8 @@ def decode_ids(log_probs: np.ndarray, labels: tuple[str, ...], decoding: str = "
         return viterbi(log_probs, labels)
     if decoding == "argmax":
         return log_probs.argmax(-1) if len(log_probs) else np.zeros(0, dtype=np.int64)
-    raise ValueError(f"decoding must be one of {DECODINGS}, not {decoding!r}")
+    check(decoding, Decoding, what="decoding")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def decode_words(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 
 class AnnotatorError(Exception):
@@ -20,8 +20,8 @@ class ModelError(AnnotatorError):
 class InputFormatError(AnnotatorError):
     """A data file is malformed. Names ``path:line`` and, where there is one, the fix."""
 
-    def __init__(self, path: str | Path, line: int | None, message: str, *, fix: str | None = None):
-        self.path = str(path)
+    def __init__(self, path: str | os.PathLike[str], line: int | None, message: str, *, fix: str | None = None):
+        self.path = os.fspath(path)
         self.line = line
         self.message = message
         self.fix = fix

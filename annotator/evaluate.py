@@ -8,11 +8,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TypedDict
 
 from .analysis import ERROR_KINDS, ErrorAnalysis, compare_reports
 from .conll import ConllFormat, Sentence, read_documents
 from .errors import ConfigError
-from .scoring import score
+from .scoring import Overall, TypeScores, score
 from .tagging import Decoded, WordTagger
 
 DEFAULT_EXAMPLES = 50  # worst sentences in a report
@@ -113,6 +114,21 @@ def check_report_paths(*, report: str | Path | None = None, output: str | Path |
             raise ConfigError(f"{option} {path}: directory {Path(path).parent} does not exist")
 
 
+class Report(TypedDict):
+    """What `annotator evaluate` reports (and writes as JSON with --output)."""
+
+    overall: Overall
+    per_type: dict[str, TypeScores]
+    documents: int
+    sentences: int
+    tokens: int
+    files: list[str]
+    model: str
+    decoding: str
+    quantize: str
+    precision: str
+
+
 def evaluate_files(
     paths: Sequence[str | Path],
     *,
@@ -128,7 +144,7 @@ def evaluate_files(
     decoding: str = "constrained",
     quantize: str = "none",
     precision: str = "auto",
-) -> dict:
+) -> Report:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
 
     Returns the report ``{"overall", "per_type", "documents", "sentences", "tokens", "errors",
@@ -179,7 +195,7 @@ def write_model_report(model_dir: str | Path, *, tagger: WordTagger, documents: 
     return result
 
 
-def format_report(report: dict) -> str:
+def format_report(report: Report) -> str:
     """The report as a fixed-width table (per type, then micro/strict/macro/accuracy)."""
     rows = [f"{'type':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
     for name, v in report["per_type"].items():

@@ -41,7 +41,7 @@ class TokenClassifier:
              batch_tokens: int | None = None, window_overlap: int = 32, quantize: str = "none",
              precision: str = "auto") -> "TokenClassifier":
         """Load ``model`` (default: the shipped English model) for inference."""
-        from .batching import bound_native_caches
+        from .memory import bound_native_caches
         from .model import load_model
 
         bound_native_caches()

@@ -117,9 +117,7 @@ def tags_to_spans(tags: Sequence[str]) -> list[Span]:
         if start is not None and _chunk_ends(prev_prefix, cur_type, prefix, etype):
             spans.append(Span(start, i, cur_type))  # type: ignore[arg-type]
             start, cur_type = None, None
-        if prefix != OUTSIDE and (start is None or _chunk_starts(prev_prefix, cur_type, prefix, etype)):
-            if start is not None:  # defensive: a start always implies an end above
-                spans.append(Span(start, i, cur_type))  # type: ignore[arg-type]
+        if prefix != OUTSIDE and start is None:  # where a chunk starts, the one before has just ended
             start, cur_type = i, etype
         prev_prefix = prefix
     if start is not None:
@@ -131,14 +129,6 @@ def _chunk_ends(prev: str, prev_type: str | None, cur: str, cur_type: str | None
     if prev in ("E", "S"):
         return True
     if cur in (OUTSIDE, "B", "S"):
-        return True
-    return prev_type != cur_type
-
-
-def _chunk_starts(prev: str, prev_type: str | None, cur: str, cur_type: str | None) -> bool:
-    if cur in ("B", "S"):
-        return True
-    if prev in (OUTSIDE, "E", "S"):
         return True
     return prev_type != cur_type
 
@@ -162,9 +152,20 @@ def to_iob2(tags: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class LabelSet:
-    """The IOB2 label inventory of a model: ``O`` first, then ``B-T``, ``I-T`` per sorted type."""
+    """The IOB2 label inventory of a model: by default ``O`` first, then ``B-T``, ``I-T`` per sorted type.
+
+    ``labels`` is the order of the model's ids; a foreign model's own order is kept (and compared).
+    """
 
     types: tuple[str, ...]
+    labels: tuple[str, ...] = ()  # empty: the default order above
+
+    def __post_init__(self) -> None:
+        if not self.labels:
+            default = [OUTSIDE]
+            for etype in self.types:
+                default += [f"B-{etype}", f"I-{etype}"]
+            object.__setattr__(self, "labels", tuple(default))  # frozen: set once, here
 
     @classmethod
     def from_types(cls, types: Iterable[str]) -> "LabelSet":
@@ -173,22 +174,8 @@ class LabelSet:
     @classmethod
     def from_id2label(cls, id2label: dict[int, str]) -> "LabelSet":
         labels = [id2label[i] for i in sorted(id2label)]
-        types = sorted({split_tag(label)[1] for label in labels if label != OUTSIDE})  # type: ignore[type-var]
-        label_set = cls(tuple(types))
-        if label_set.labels != tuple(labels):
-            # Accept any order a foreign model uses; keep its ids.
-            object.__setattr__(label_set, "_labels", tuple(labels))
-        return label_set
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        custom = self.__dict__.get("_labels")
-        if custom is not None:
-            return custom
-        out = [OUTSIDE]
-        for etype in self.types:
-            out += [f"B-{etype}", f"I-{etype}"]
-        return tuple(out)
+        types = sorted({etype for etype in (split_tag(label)[1] for label in labels) if etype is not None})
+        return cls(tuple(types), tuple(labels))  # any order a foreign model uses: its ids are kept
 
     @property
     def id2label(self) -> dict[int, str]:

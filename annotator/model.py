@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
+from .choices import Quantization, check
 from .errors import ConfigError, ModelError
 from .labels import LabelSet
 from .shapes import META_KEY as SHAPES_META_KEY
 from .shapes import N_SHAPES
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "en_conll03_minilm"
 META_FILE = "annotator.json"  # training settings the tools reuse at inference (max_length, context, ...)
@@ -140,20 +137,16 @@ class LoadedModel:
         return bool(self.meta.get(SHAPES_META_KEY))
 
 
-QUANTIZATIONS = ("none", "int8")
-
-
 def load_model(path: str | Path | None = None, *, device: str = "auto", quantize: str = "none") -> LoadedModel:
     """Load a model directory (or the default model) for inference, in fp32.
 
-    ``quantize="int8"``: dynamic int8 quantization of the linear layers, per output channel (CPU only).
-    Measured on CoNLL-2003 test with a MiniLM checkpoint: per-channel -0.5 F1, per-tensor -1.4 F1.
+    ``quantize="int8"``: dynamic int8 quantization of the linear layers, per output channel (CPU only;
+    what it costs in F1: BENCHMARKS.md).
     """
     import torch
     from transformers import AutoModelForTokenClassification
 
-    if quantize not in QUANTIZATIONS:
-        raise ConfigError(f"--quantize must be one of {', '.join(QUANTIZATIONS)}, not {quantize!r}")
+    check(quantize, Quantization, what="--quantize")
     model_dir = resolve_model_dir(path)
     dev = pick_device(device)
     if quantize == "int8" and dev.type != "cpu":
@@ -185,7 +178,37 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
     return loaded
 
 
-def describe_model(path: str | Path | None = None) -> dict:
+class SplitSummary(TypedDict, total=False):
+    """Card scores of one split, rounded: the overall keys of :class:`annotator.scoring.Overall` and per-type F1."""
+
+    precision: float
+    recall: float
+    f1: float
+    f1_strict: float
+    f1_macro: float
+    accuracy: float
+    per_type_f1: dict[str, float]
+
+
+class ModelDescription(TypedDict):
+    """What `annotator info` shows."""
+
+    path: str
+    default: bool
+    labels: list[str]
+    entity_types: list[str]
+    architecture: str
+    base_model: str
+    layers: int | None
+    hidden_size: int | None
+    max_length: int | None
+    context: str | None
+    scores: dict[str, SplitSummary]
+    trained_with: str | None
+    device: str
+
+
+def describe_model(path: str | Path | None = None) -> ModelDescription:
     """What `annotator info` shows, read from the directory without loading the weights."""
     model_dir = resolve_model_dir(path)
     try:
@@ -196,11 +219,12 @@ def describe_model(path: str | Path | None = None) -> dict:
     labels = [id2label[k] for k in sorted(id2label, key=int)]
     meta = read_meta(model_dir)
     scores = meta.get("scores") or {}
-    summary = {
-        split: {k: round(v, 4) for k, v in s["overall"].items()} | {
-            "per_type_f1": {t: round(v["f1"], 4) for t, v in s["per_type"].items()}}
-        for split, s in scores.items() if s
-    }
+    summary: dict[str, SplitSummary] = {}
+    for split, s in scores.items():
+        if s:
+            rounded: SplitSummary = {k: round(v, 4) for k, v in s["overall"].items()}  # type: ignore[assignment]
+            rounded["per_type_f1"] = {t: round(v["f1"], 4) for t, v in s["per_type"].items()}
+            summary[split] = rounded
     return {
         "path": str(model_dir.resolve()),
         "default": path is None,

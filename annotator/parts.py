@@ -20,36 +20,15 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
 from .records import Annotated, Reject
+from .stats import RunStats
 from .writers import CONCATENATORS, open_writer
 
 MANIFEST_VERSION = 1
 SUFFIX = {"jsonl": ".jsonl", "parquet": ".parquet", "spacy": ".spacy"}
-
-
-@dataclass
-class Progress:
-    """Counts over the parts done so far (restored from the manifest on resume)."""
-
-    items: int = 0
-    records: int = 0
-    rejects: int = 0
-    words: int = 0
-    parts: int = 0
-    entities: Counter = field(default_factory=Counter)
-
-    def add(self, part: dict) -> None:
-        """Count one part (a manifest entry)."""
-        self.items += part["items"]
-        self.records += part["records"]
-        self.rejects += part["rejects"]
-        self.words += part["words"]
-        self.entities.update(part["entities"])
-        self.parts += 1
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -85,7 +64,7 @@ class PartStore:
 
     # -- start ------------------------------------------------------------------------------------
 
-    def start(self, fingerprint: dict, *, resume: bool, force: bool) -> Progress:
+    def start(self, fingerprint: dict, *, resume: bool, force: bool) -> RunStats:
         """Prepare a fresh run, or load the state of the run to resume. Returns what is done."""
         if force:
             self._remove(self.output)
@@ -112,10 +91,10 @@ class PartStore:
             self.manifest = {"version": MANIFEST_VERSION, "fingerprint": fingerprint, "parts": [],
                              "finished": False}
             _atomic_write_text(self.manifest_path, json.dumps(self.manifest, indent=1))
-        progress = Progress()
+        done = RunStats()
         for part in self.manifest["parts"]:
-            progress.add(part)
-        return progress
+            done.add(part)
+        return done
 
     @property
     def finished(self) -> bool:

@@ -1,4 +1,4 @@
-"""`annotator annotate` (the library call ``annotator.annotate``): read → length-sort and batch → infer → decode → restore order → write.
+"""`annotator annotate` (``annotator.annotate``): read → length-sort and batch → infer → decode → restore order → write.
 
 One record out per document in, in input order, or one line in the rejects file; a run killed at
 any point continues with ``resume=True`` to the byte-identical output (see :mod:`annotator.parts`).
@@ -9,16 +9,18 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batching import chunks, prefetch, release_memory
+from .batching import chunks, prefetch
+from .choices import Decoding, Precision, Quantization, check
 from .errors import ConfigError, InputFormatError
+from .memory import release_memory
 from .parts import PartStore
-from .readers import ReaderOptions, expand_inputs, open_records
+from .readers import ReaderOptions, ReadProgress, expand_inputs, open_records
 from .records import Annotated, Record, Reject
+from .stats import RunStats
 from .writers import FIXED_KEYS, format_for
 
 DEFAULT_BATCH_SIZE = 256  # documents per batch (the length-sorting buffer and the resume unit)
@@ -31,9 +33,9 @@ class AnnotateConfig:
     model: Path | None = None
     format: str | None = None
     device: str = "auto"
-    decoding: str = "constrained"
-    quantize: str = "none"
-    precision: str = "auto"
+    decoding: Decoding = "constrained"
+    quantize: Quantization = "none"
+    precision: Precision = "auto"
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int | None = None  # None: per device (tagging.default_batch_tokens)
     window_overlap: int = 32
@@ -47,6 +49,9 @@ class AnnotateConfig:
     reader: ReaderOptions = field(default_factory=ReaderOptions)
 
     def __post_init__(self) -> None:
+        check(self.decoding, Decoding, what="--decoding")
+        check(self.quantize, Quantization, what="--quantize")
+        check(self.precision, Precision, what="--precision")
         if self.resume and self.force:
             raise ConfigError("use just one of --resume and --force")
         if self.batch_size < 1:
@@ -60,24 +65,6 @@ class AnnotateConfig:
         clash = sorted(set(self.reader.keep) & set(FIXED_KEYS))
         if clash:
             raise ConfigError(f"--keep {clash[0]}: that name is an output column of its own; keep other fields")
-
-
-@dataclass
-class RunStats:
-    read: int = 0
-    annotated: int = 0
-    rejected: int = 0
-    words: int = 0
-    seconds: float = 0.0
-    resumed_from: int = 0  # items already done by the interrupted run this one resumed
-    resumed_words: int = 0
-    entities: Counter = field(default_factory=Counter)
-    output: Path | None = None
-    rejects: Path | None = None
-
-    @property
-    def words_per_second(self) -> float:
-        return (self.words - self.resumed_words) / self.seconds if self.seconds > 0 else 0.0
 
 
 def default_rejects_path(output: Path) -> Path:
@@ -116,16 +103,16 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
         "batch_tokens": batch_tokens,
         "window_overlap": config.window_overlap, "include_text": config.include_text,
     }
-    progress = store.start(fingerprint, resume=config.resume, force=config.force)
-    resumed_from, resumed_words = progress.items, progress.words
-    seconds = 0.0
+    stats = store.start(fingerprint, resume=config.resume, force=config.force)  # the parts already done
+    stats.resumed_from, stats.resumed_words = stats.read, stats.words
     if not store.finished:
         classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
                                           batch_tokens=batch_tokens, window_overlap=config.window_overlap,
                                           quantize=config.quantize, precision=config.precision)
-        items = open_records(files, options=config.reader)
-        batches = _prepared_batches(items, classifier, config, skip=progress.items)
-        bar = _progress_bar(config.progress, initial=progress.items)
+        read = ReadProgress(files)
+        items = open_records(files, options=config.reader, progress=read)
+        batches = _prepared_batches(items, classifier, config, skip=stats.read)
+        bar = _progress_bar(config.progress, total=read.total, initial=stats.read)
         started = time.perf_counter()  # throughput counts from the first document, not the model load
         try:
             for batch, records, rejects, prepared in prefetch(batches, depth=2):
@@ -135,20 +122,23 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
                 part = store.write_part(annotated, rejects, items=len(batch), words=words)
                 del annotated, spans, prepared
                 release_memory()
-                progress.add(part)
+                stats.add(part)
                 if bar is not None:
-                    bar.update(len(batch))
+                    bar.update(len(batch) if read.total is None else read.bytes_read - bar.n)
                     elapsed = time.perf_counter() - started
-                    bar.set_postfix_str(f"{(progress.words - resumed_words) / max(elapsed, 1e-9):,.0f} words/s, "
-                                        f"{progress.rejects} rejected")
+                    bar.set_postfix_str(f"{stats.read:,} docs, "
+                                        f"{(stats.words - stats.resumed_words) / max(elapsed, 1e-9):,.0f} words/s, "
+                                        f"{stats.rejected} rejected")
+            if bar is not None and read.total is not None:
+                bar.update(read.bytes_read - bar.n)  # the last file is read to its end
         finally:
             if bar is not None:
                 bar.close()
-        seconds = time.perf_counter() - started
+        stats.seconds = time.perf_counter() - started
     store.finish()
-    return RunStats(read=progress.items, annotated=progress.records, rejected=progress.rejects,
-                    words=progress.words, seconds=seconds, resumed_from=resumed_from, resumed_words=resumed_words,
-                    entities=progress.entities, output=output, rejects=rejects_path if progress.rejects else None)
+    stats.output = output
+    stats.rejects = rejects_path if stats.rejected else None
+    return stats
 
 
 def _input_id(file) -> str:
@@ -177,9 +167,13 @@ def _prepared_batches(items: Iterator[Record | Reject], classifier, config: Anno
         yield batch, records, rejects, classifier.prepare([r.text for r in records])
 
 
-def _progress_bar(enabled: bool, *, initial: int):
+def _progress_bar(enabled: bool, *, total: int | None, initial: int):
+    """Bytes of the input files read (a total and an ETA); documents when reading stdin, which has no size."""
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(desc="annotate", unit="doc", initial=initial, file=sys.stderr, dynamic_ncols=True)
+    if total is None:
+        return tqdm(desc="annotate", unit="doc", initial=initial, file=sys.stderr, dynamic_ncols=True)
+    return tqdm(desc="annotate", total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                dynamic_ncols=True)

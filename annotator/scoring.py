@@ -7,11 +7,33 @@ after O opens an entity); ``f1_strict`` is seqeval's strict mode with the IOB2 s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 SeqTags = Sequence[Sequence[str]]
 
 
-def score(gold: SeqTags, pred: SeqTags) -> dict:
+class Overall(TypedDict):
+    precision: float
+    recall: float
+    f1: float  # conlleval counting (seqeval's default mode)
+    f1_strict: float  # seqeval strict mode, IOB2
+    f1_macro: float
+    accuracy: float  # token accuracy
+
+
+class TypeScores(TypedDict):
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class Scores(TypedDict):
+    overall: Overall
+    per_type: dict[str, TypeScores]
+
+
+def score(gold: SeqTags, pred: SeqTags) -> Scores:
     """Scores of predicted against gold tag sequences (one list of tags per sentence).
 
     Returns ``{"overall": {precision, recall, f1, f1_strict, f1_macro, accuracy},
@@ -33,7 +55,7 @@ def score(gold: SeqTags, pred: SeqTags) -> dict:
         if not name.endswith(" avg")
     }
     micro = report["micro avg"]
-    overall = {
+    overall: Overall = {
         "precision": float(micro["precision"]),
         "recall": float(micro["recall"]),
         "f1": float(micro["f1-score"]),
@@ -42,6 +64,8 @@ def score(gold: SeqTags, pred: SeqTags) -> dict:
         "f1_macro": float(report["macro avg"]["f1-score"]) if per_type else 0.0,
         "accuracy": float(accuracy_score(gold, pred)),
     }
-    per_type = {name: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"],
-                       "support": v["support"]} for name, v in per_type.items()}
-    return {"overall": overall, "per_type": per_type}
+    types: dict[str, TypeScores] = {
+        name: {"precision": v["precision"], "recall": v["recall"], "f1": v["f1-score"], "support": int(v["support"])}
+        for name, v in per_type.items()
+    }
+    return {"overall": overall, "per_type": types}

@@ -11,13 +11,13 @@ from itertools import chain
 
 import numpy as np
 
-from .batching import HeapTrimmer
-from .decode import DECODINGS, decode_words
+from .memory import HeapTrimmer
+from .choices import Decoding, Precision, check
+from .decode import decode_words
 from .windows import Window, WindowEncoder
 
 Document = Sequence[Sequence[str]]  # sentences of words
 Decoded = list[tuple[list[str], list[float]]]  # per sentence: (tags, probabilities) per word
-PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def native_bf16(device) -> bool:
@@ -65,20 +65,20 @@ def batches_by_tokens(windows: Sequence[Window], *, batch_tokens: int) -> Iterat
 class WordTagger:
     """Predicts one IOB2 tag (and its probability) per word for documents of pre-split sentences.
 
-    With bf16 on a CPU (``precision="bf16"``, or ``"auto"`` on a CPU with native bf16) the model's
-    weights are cast to bf16 in place, once; pass ``precision="fp32"`` to keep a model you train.
+    The default, ``precision="fp32"``, leaves the caller's model as it is (a model being trained
+    stays fp32). ``"bf16"`` (or ``"auto"`` on hardware with native bf16, what the loaders
+    :meth:`annotator.inference.TokenClassifier.load` and ``evaluate_files`` default to) casts the
+    weights of the model it receives to bf16 in place, once, on a CPU, and autocasts on CUDA.
     """
 
     def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
                  device=None, batch_tokens: int | None = None, buffer_windows: int = 512,
-                 decoding: str = "constrained", window_overlap: int = 32, precision: str = "auto",
+                 decoding: str = "constrained", window_overlap: int = 32, precision: str = "fp32",
                  word_shapes: bool = False):
         import torch
 
-        if decoding not in DECODINGS:
-            raise ValueError(f"decoding must be one of {DECODINGS}, not {decoding!r}")
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+        check(decoding, Decoding, what="decoding")
+        check(precision, Precision, what="precision")
         self.model = model
         budget = WindowEncoder(tokenizer, max_length=max_length).budget
         self.encoder = WindowEncoder(tokenizer, max_length=max_length, context=context,

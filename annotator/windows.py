@@ -12,15 +12,15 @@ U+FE0F, a zero-width space) has no position and still gets a tag when decoded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .choices import Context, check
 from .labels import OUTSIDE, split_tag
 from .shapes import word_shape
 
 IGNORE_INDEX = -100
 PIECE_CACHE_WORDS = 1 << 17  # distinct words whose subwords are kept (a few tens of MiB at most)
-CONTEXTS = ("document", "sentence")
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,7 @@ class WindowEncoder:
 
     def __init__(self, tokenizer, *, max_length: int, context: str = "document", overlap: int = 0,
                  word_shapes: bool = False):
-        if context not in CONTEXTS:
-            raise ValueError(f"context must be one of {CONTEXTS}, not {context!r}")
+        check(context, Context, what="context")
         self.tokenizer = tokenizer
         self.context = context
         self.prefix_ids, self.suffix_ids = special_tokens_around(tokenizer)
@@ -86,8 +85,7 @@ class WindowEncoder:
 
         Windows pack whole consecutive sentences (document context) or hold one sentence; a sentence
         longer than a window is cut into runs that share ``overlap`` subwords (see :meth:`_runs`).
-        (Sliding overlapping windows over the whole document were measured on CoNLL-2003 with a
-        checkpoint of the default model: valid +0.2, test -0.1 F1 for 1.5x the compute; not used.)
+        Why not sliding windows over the whole document: BENCHMARKS.md.
         """
         shaped = self.word_shapes
         items = [[(first_index + s_idx, w_idx, pieces[: self.budget], word_shape(word) if shaped else 0)
@@ -161,25 +159,6 @@ def window_labels(window: Window, tag_ids: Sequence[Sequence[int]]) -> list[int]
     for pos, (s_idx, w_idx) in zip(window.positions, window.word_refs):
         labels[pos] = tag_ids[s_idx][w_idx]
     return labels
-
-
-def fill_words(
-    lengths: Sequence[int],
-    predictions: Iterable[tuple[Window, Sequence[str]]],
-    *,
-    first_index: int = 0,
-) -> list[list[str]]:
-    """Tags per word for sentences ``first_index ..`` of ``lengths`` from window predictions.
-
-    ``predictions`` pairs each window with the tag predicted at each of its ``positions``.
-    Words with no subword get ``I-T`` when they sit inside an entity of type ``T`` (the previous
-    word is ``B-T``/``I-T`` and the next is ``I-T``), else ``O``.
-    """
-    tags: list[list[str | None]] = [[None] * n for n in lengths]
-    for window, window_tags in predictions:
-        for (s_idx, w_idx), tag in zip(window.word_refs, window_tags):
-            tags[s_idx - first_index][w_idx] = tag
-    return [fill_gaps(sentence) for sentence in tags]
 
 
 def fill_gaps(tags: Sequence[str | None]) -> list[str]:

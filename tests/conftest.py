@@ -1,4 +1,4 @@
-"""Shared test options: `slow` tests run only with --runslow; `gpu` tests only where CUDA is present."""
+"""Shared test options: `slow` tests are deselected unless --runslow; `gpu` tests skip without CUDA."""
 
 from __future__ import annotations
 
@@ -6,22 +6,22 @@ import pytest
 
 
 def pytest_addoption(parser):
-    parser.addoption("--runslow", action="store_true", default=False, help="run tests marked slow")
+    parser.addoption("--runslow", action="store_true", default=False, help="also run the tests marked slow")
 
 
 def pytest_collection_modifyitems(config, items):
-    run_slow = config.getoption("--runslow")
-    try:
-        import torch
+    if not config.getoption("--runslow"):
+        slow = [item for item in items if "slow" in item.keywords]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if "slow" not in item.keywords]
+    import torch
 
-        has_gpu = torch.cuda.is_available()
-    except ImportError:  # pragma: no cover
-        has_gpu = False
-    for item in items:
-        if "slow" in item.keywords and not run_slow:
-            item.add_marker(pytest.mark.skip(reason="slow test: run with --runslow"))
-        if "gpu" in item.keywords and not has_gpu:
-            item.add_marker(pytest.mark.skip(reason="needs a CUDA GPU"))
+    if not torch.cuda.is_available():
+        skip_gpu = pytest.mark.skip(reason="needs a CUDA GPU")
+        for item in items:
+            if "gpu" in item.keywords:
+                item.add_marker(skip_gpu)
 
 
 class ReportPage:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,12 +20,49 @@ def readme_commands() -> list[str]:
     return [line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
 
 
-def test_readme_has_two_setup_commands_and_ci_runs_them_verbatim():
+CI_PRELUDE = {"set -euo pipefail", 'cd "$(dirname "$0")/.."', "rm -rf .venv"}
+
+
+def test_ci_runs_exactly_the_readme_setup_commands():
     commands = readme_commands()
     assert len(commands) == 2
+    assert commands[0].endswith(
+        "annotator annotate samples/texts.jsonl -o annotations.jsonl --force && head -n 1 annotations.jsonl"
+    )
+    assert commands[1] == ". .venv/bin/activate && ruff check . && ruff format --check . && mypy && python -m pytest -q"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    for command in commands:
-        assert command in ci, f".ci/run does not run the README command: {command}"
+    run = [line for line in ci if line.strip() and not line.startswith("#") and line not in CI_PRELUDE]
+    assert run == commands
+
+
+def test_the_readme_sample_input_exists():
+    assert (ROOT / "samples" / "texts.jsonl").is_file()
+
+
+def test_only_the_annotator_package_is_installed():
+    """No top-level `training` package in site-packages: the backends live in annotator/training/."""
+    from setuptools import find_packages
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = find_packages(str(ROOT), include=include)
+    assert "annotator.training" in packages
+    assert {name.split(".")[0] for name in packages} == {"annotator"}
+    assert pyproject["project"]["license"] == "MIT"  # an SPDX expression, not a table
+
+
+def test_the_recipe_of_the_shipped_model_runs_the_commands_of_its_card():
+    import json
+
+    meta = json.loads((ROOT / "annotator/models/en_conll03_minilm/annotator.json").read_text(encoding="utf-8"))
+    recipe = (ROOT / "training" / "en_conll03_minilm.sh").read_text(encoding="utf-8")
+    flat = " ".join(recipe.replace("\\\n", " ").split())
+    data = "../shared/data/conll2003"
+    train = meta["command"].replace(data, "$DATA").replace("/work/runs/conll_trainer", "$OUT")
+    for word in train.split():
+        assert word.strip('"') in flat.replace('"', ""), word
+    assert "python -m annotator.training.rescore" in recipe and "--save-dtype float16" in recipe
 
 
 def test_no_conll2003_text_is_tracked():
@@ -38,3 +79,13 @@ def test_no_conll2003_text_is_tracked():
         except UnicodeDecodeError:
             continue
         assert not pattern.search(text), f"{name} holds CoNLL-2003 text"
+
+
+def test_importing_the_library_sets_no_environment_variables():
+    """HF_*_OFFLINE is the CLI's business (set in its entry point), not a side effect of `import annotator`."""
+    code = ("import os; before = dict(os.environ); import annotator.model, annotator.inference, annotator.run; "
+            "print(sorted(set(os.environ) - set(before)))")
+    env = {k: v for k, v in os.environ.items() if "OFFLINE" not in k}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "[]"

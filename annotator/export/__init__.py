@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .align import ALIGNMENT_MODES, AlignmentReport, align_entity, set_entities
 from .conll_docs import conll_to_docs, group_sentences, sentences_to_doc, write_conll
-from .exporter import ExportStats, ImportStats, export_spacy, import_spans, write_docbin, write_spans_jsonl
+from .exporter import ExportStats, ImportStats, export_spacy, import_spans, write_spans_jsonl
 from .inputs import INPUT_FORMATS, OUTPUT_FORMATS, detect_input_format, detect_output_format
 from .spans_jsonl import doc_to_record, record_to_doc
 from .split import assign_splits, parse_split, split_path
@@ -40,6 +40,5 @@ __all__ = [
     "set_entities",
     "split_path",
     "write_conll",
-    "write_docbin",
     "write_spans_jsonl",
 ]

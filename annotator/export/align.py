@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..choices import Alignment, values
 from ..errors import ConfigError
 from ..labels import Span
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
-ALIGNMENT_MODES = ("strict", "contract", "expand")
+ALIGNMENT_MODES = values(Alignment)
 MAX_EXAMPLES = 3  # per kind of problem
 
 

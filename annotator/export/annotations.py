@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputFormatError
-from ..labels import Span
-from .align import AlignmentReport, describe, set_entities
-from .spans_jsonl import iter_jsonl
+from ..writers.jsonl import iter_jsonl
+from .align import AlignmentReport, set_entities
+from .entities import parse_entity, split_by_score
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -55,21 +55,6 @@ def _guarded(reader, path: str, what: str) -> Iterator[dict[str, Any]]:
         raise InputFormatError(path, None, f"cannot be read as {what} ({type(exc).__name__}: {exc})") from None
 
 
-def _entity(raw: Any, i: int, text: str, path: str, line: int | None) -> Span:
-    if not isinstance(raw, dict):
-        raise InputFormatError(path, line, f"entity {i} must be an object with start, end and label")
-    start, end, label, score = raw.get("start"), raw.get("end"), raw.get("label"), raw.get("score")
-    if any(isinstance(v, bool) or not isinstance(v, int) for v in (start, end)):
-        raise InputFormatError(path, line, f"entity {i} needs integer start and end, found {start!r}, {end!r}")
-    if not isinstance(label, str) or not label:
-        raise InputFormatError(path, line, f"entity {i} has no label")
-    if not 0 <= start < end <= len(text):
-        raise InputFormatError(path, line, f"entity {i} [{start}:{end}] does not fit a text of {len(text)} characters")
-    if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
-        raise InputFormatError(path, line, f"entity {i} has a score that is not a number: {score!r}")
-    return Span(start, end, label, None if score is None else float(score))
-
-
 def annotation_to_doc(
     record: dict[str, Any],
     nlp: Language,
@@ -92,15 +77,8 @@ def annotation_to_doc(
     if not isinstance(raw_entities, (list, tuple)):
         raise InputFormatError(path, line, f"'entities' must be a list, found {type(raw_entities).__name__}")
     where = f"{path}:{line}" if line is not None else path
-    kept: list[Span] = []
-    low: list[Span] = []
-    for i, raw in enumerate(raw_entities):
-        entity = _entity(raw, i, text, path, line)
-        if min_score is not None and entity.score is not None and entity.score < min_score:
-            report.note("low_score", describe(where, text, entity) + f" score {entity.score:g}")
-            low.append(entity)
-            continue
-        kept.append(entity)
+    entities = [parse_entity(raw, i, text, kind="entity", path=path, line=line) for i, raw in enumerate(raw_entities)]
+    kept, low = split_by_score(entities, min_score, text=text, where=where, report=report)
     doc = nlp.make_doc(text)
     set_entities(doc, kept, mode=alignment, report=report, where=where, dropped=low)
     for key in ("id", "source"):

@@ -61,7 +61,7 @@ def sentences_to_doc(vocab: Vocab, sentences: Sequence[Sentence], *, docstart: b
 
     words = [word for sentence in sentences for word in sentence.words]
     tags = [tag for sentence in sentences for tag in sentence.tags]
-    sent_starts = [i == 0 for sentence in sentences for i in range(len(sentence.words))]
+    sent_starts: list[bool | int | None] = [i == 0 for sentence in sentences for i in range(len(sentence.words))]
     spaces = [True] * len(words)
     spaces[-1] = False
     doc = Doc(vocab, words=words, spaces=spaces, sent_starts=sent_starts, ents=tags)

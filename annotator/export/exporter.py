@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 
 from ..conll import ConllFormat
 from ..errors import ConfigError, InputFormatError
+from ..writers.docbin import DocBinWriter
+from ..writers.jsonl import iter_jsonl
 from .align import AlignmentReport, check_alignment
 from .annotations import annotation_to_doc, iter_annotation_records
 from .conll_docs import ConllCounts, check_n_sents, conll_to_docs, write_conll
 from .inputs import SCORED_FORMATS, detect_input_format, detect_output_format, expand_inputs
-from .spans_jsonl import doc_to_record, is_skipped, iter_jsonl, record_to_doc
+from .spans_jsonl import doc_to_record, is_skipped, record_to_doc
 from .split import assign_splits, check_split, split_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,7 +112,7 @@ def export_spacy(
         raise ConfigError("--min-score applies to annotate outputs and span-JSONL; CoNLL input has no scores")
     if n_sents is not None and "conll" not in formats.values():
         raise ConfigError("--n-sents groups CoNLL sentences; none of the inputs is CoNLL")
-    targets = [split_path(output, name) for name in splits] if splits else [Path(output)]
+    targets = [split_path(Path(output), name) for name in splits] if splits else [Path(output)]
     _check_targets(targets, files, force=force)
     nlp = blank_nlp(lang)
 
@@ -167,8 +169,8 @@ def _read_docs(
                 yield record_to_doc(record, nlp, path=str(path), line=line, alignment=alignment, report=report,
                                     min_score=min_score)
         else:
-            for where, line, record in iter_annotation_records(path, fmt):
-                yield annotation_to_doc(record, nlp, path=where, line=line, alignment=alignment, report=report,
+            for where, lineno, record in iter_annotation_records(path, fmt):
+                yield annotation_to_doc(record, nlp, path=where, line=lineno, alignment=alignment, report=report,
                                         min_score=min_score)
 
 
@@ -196,17 +198,6 @@ def _replacing(target: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def write_docbin(docs: Iterable[Doc], path: str | os.PathLike[str]) -> int:
-    """Write Docs to one ``.spacy`` DocBin (with user_data); return how many."""
-    from spacy.tokens import DocBin
-
-    docbin = DocBin(store_user_data=True)
-    for doc in docs:
-        docbin.add(doc)
-    docbin.to_disk(path)
-    return len(docbin)
-
-
 def write_spans_jsonl(docs: Iterable[Doc], handle) -> int:
     """Write one span-JSONL record per Doc to an open binary handle (the caller closes it); return how many."""
     count = 0
@@ -219,7 +210,8 @@ def write_spans_jsonl(docs: Iterable[Doc], handle) -> int:
 def _write(fmt: str, docs: Iterable[Doc], target: Path) -> int:
     with _replacing(target) as tmp:
         if fmt == "spacy":
-            return write_docbin(docs, tmp)
+            with DocBinWriter(tmp) as writer:
+                return writer.write_docs(docs)
         with open(tmp, "wb") as handle:
             return write_spans_jsonl(docs, handle)
 

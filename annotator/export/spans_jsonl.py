@@ -27,14 +27,12 @@ are given with tokens they must agree with the offsets. Records answered ``rejec
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputFormatError
 from ..labels import Span
-from .align import AlignmentReport, describe, set_entities
+from .align import AlignmentReport, set_entities
+from .entities import check_int, parse_entity, split_by_score
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -42,21 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SKIPPED_ANSWERS = ("reject", "ignore")
 _INCLUSIVE = "token_end is inclusive: the index of the entity's last token (spaCy span.end - 1)"
-
-
-def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line number, object)`` for each non-blank line; errors name ``path:line``."""
-    with open(path, "rb") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputFormatError(path, lineno, f"not a valid JSON line ({exc})") from None
-            if not isinstance(obj, dict):
-                raise InputFormatError(path, lineno, f"expected a JSON object, found {type(obj).__name__}")
-            yield lineno, obj
 
 
 def doc_to_record(doc: Doc) -> dict[str, Any]:
@@ -89,12 +72,6 @@ def is_skipped(record: dict[str, Any]) -> bool:
     return record.get("answer") in SKIPPED_ANSWERS
 
 
-def _int(value: Any, what: str, path: str, line: int | None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputFormatError(path, line, f"{what} must be an integer, found {value!r}")
-    return value
-
-
 def _words_from_tokens(text: str, tokens: Any, path: str, line: int) -> tuple[list[str], list[bool]]:
     """Words and spaces of a record's ``tokens``; their offsets must tile ``text`` (single spaces between)."""
     fix = "fix the token offsets, or remove 'tokens' to have the text tokenized"
@@ -106,8 +83,8 @@ def _words_from_tokens(text: str, tokens: Any, path: str, line: int) -> tuple[li
     for i, token in enumerate(tokens):
         if not isinstance(token, dict):
             raise InputFormatError(path, line, f"token {i} must be an object with text, start and end")
-        start = _int(token.get("start"), f"token {i} start", path, line)
-        end = _int(token.get("end"), f"token {i} end", path, line)
+        start = check_int(token.get("start"), f"token {i} start", path, line)
+        end = check_int(token.get("end"), f"token {i} end", path, line)
         word = token.get("text")
         gap = text[position:start] if start >= position else None
         if i == 0 and start != 0:
@@ -137,23 +114,13 @@ def _words_from_tokens(text: str, tokens: Any, path: str, line: int) -> tuple[li
 
 
 def _span(raw: Any, i: int, text: str, path: str, line: int) -> tuple[Span, int | None, int | None]:
-    if not isinstance(raw, dict):
-        raise InputFormatError(path, line, f"span {i} must be an object with start, end and label")
-    start = _int(raw.get("start"), f"span {i} start", path, line)
-    end = _int(raw.get("end"), f"span {i} end", path, line)
-    label = raw.get("label")
-    if not isinstance(label, str) or not label:
-        raise InputFormatError(path, line, f"span {i} has no label")
-    if not 0 <= start < end <= len(text):
-        raise InputFormatError(path, line, f"span {i} [{start}:{end}] does not fit a text of {len(text)} characters")
-    score = raw.get("score")
-    token_start = raw.get("token_start")
-    token_end = raw.get("token_end")
+    span = parse_entity(raw, i, text, kind="span", path=path, line=line)
+    token_start, token_end = raw.get("token_start"), raw.get("token_end")
     if token_start is not None:
-        token_start = _int(token_start, f"span {i} token_start", path, line)
+        token_start = check_int(token_start, f"span {i} token_start", path, line)
     if token_end is not None:
-        token_end = _int(token_end, f"span {i} token_end", path, line)
-    return Span(start, end, label, score if isinstance(score, (int, float)) else None), token_start, token_end
+        token_end = check_int(token_end, f"span {i} token_end", path, line)
+    return span, token_start, token_end
 
 
 def record_to_doc(
@@ -188,8 +155,7 @@ def record_to_doc(
     if not isinstance(raw_spans, list):
         raise InputFormatError(path, line, f"'spans' must be a list, found {type(raw_spans).__name__}")
     where = f"{path}:{line}"
-    kept: list[Span] = []
-    low: list[Span] = []
+    spans: list[Span] = []
     for i, raw in enumerate(raw_spans):
         span, token_start, token_end = _span(raw, i, text, path, line)
         if has_tokens and token_start is not None and token_end is not None:
@@ -199,14 +165,12 @@ def record_to_doc(
                     path, line, f"span {i} [{span.start}:{span.end}] covers tokens {exact.start}..{exact.end - 1}, "
                     f"but says token_start {token_start}, token_end {token_end}", fix=_INCLUSIVE,
                 )
-        if min_score is not None and span.score is not None and span.score < min_score:
-            report.note("low_score", describe(where, text, span) + f" score {span.score:g}")
-            low.append(span)
-            continue
-        kept.append(span)
+        spans.append(span)
+    kept, low = split_by_score(spans, min_score, text=text, where=where, report=report)
     set_entities(doc, kept, mode=alignment, report=report, where=where, dropped=low)
     _set_sentence_starts(doc, record.get("sentence_starts"), path, line)
-    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    raw_meta = record.get("meta")
+    meta = raw_meta if isinstance(raw_meta, dict) else {}
     doc.user_data["source"] = meta.get("source") or where
     if meta.get("id") is not None:
         doc.user_data["id"] = meta["id"]

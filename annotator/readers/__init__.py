@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from typing import cast
 
 from ..records import Record, Reject
 from .inputs import SUFFIXES, InputFile, detect_format, expand_inputs
 from .jsonl import read_jsonl
 from .options import FORMATS, ReaderOptions
 from .parquet import read_parquet
+from .progress import ReadProgress
 from .text import read_text
 
 Reader = Callable[..., Iterator[Record | Reject]]  # reader(file: InputFile, *, options) -> Iterator
@@ -31,26 +33,33 @@ READERS: dict[str, Reader] = {  # keys are options.FORMATS (tests check they agr
 
 
 def open_records(
-    inputs: Sequence[str | os.PathLike[str]] | Sequence[InputFile], *, options: ReaderOptions | None = None
+    inputs: Sequence[str | os.PathLike[str]] | Sequence[InputFile],
+    *,
+    options: ReaderOptions | None = None,
+    progress: ReadProgress | None = None,
 ) -> Iterator[Record | Reject]:
     """Stream every document of ``inputs`` (paths, or the files :func:`expand_inputs` returned).
 
     Inputs are expanded now, so a missing path or an unknown suffix raises InputFormatError at the
     call, before anything is read. The returned generator then yields exactly one Record or Reject
     per document, in input order, holding one document (one Parquet batch) at a time.
+    ``progress`` (made from the same files) follows how many of their bytes have been read.
     """
     options = ReaderOptions() if options is None else options
-    items = inputs if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)  # a lone path: TypeError below
-    if items and all(isinstance(item, InputFile) for item in items):
-        files = list(items)
-    else:
-        files = expand_inputs(items, options=options)
-    return _stream(files, options)
+    given = [] if isinstance(inputs, (str, bytes, os.PathLike)) else list(inputs)
+    files = [item for item in given if isinstance(item, InputFile)]
+    if not files or len(files) != len(given):  # paths (a lone path: TypeError there)
+        files = expand_inputs(cast("Sequence[str | os.PathLike[str]]", inputs), options=options)
+    return _stream(files, options, progress)
 
 
-def _stream(files: list[InputFile], options: ReaderOptions) -> Iterator[Record | Reject]:
+def _stream(files: list[InputFile], options: ReaderOptions, progress: ReadProgress | None) -> Iterator[Record | Reject]:
     for file in files:
-        yield from READERS[file.format](file, options=options)
+        if progress is not None:
+            progress.start(file)
+        yield from READERS[file.format](file, options=options, progress=progress)
+        if progress is not None:
+            progress.finish(file)
 
 
 __all__ = [
@@ -58,6 +67,7 @@ __all__ = [
     "READERS",
     "SUFFIXES",
     "InputFile",
+    "ReadProgress",
     "ReaderOptions",
     "detect_format",
     "expand_inputs",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import InputFormatError
@@ -45,12 +45,15 @@ class InputFile:
     stdin: bool = False
 
 
-def detect_format(path: str | os.PathLike[str]) -> str | None:
-    """The format registered for ``path``'s suffix (case-insensitive), or None."""
+def detect_format(path: str | os.PathLike[str], suffixes: Mapping[str, str] = SUFFIXES) -> str | None:
+    """The format ``suffixes`` registers for ``path``'s suffix (case-insensitive), or None.
+
+    ``suffixes`` defaults to the annotate inputs; ``annotator.export`` passes its own registry.
+    """
     name = os.path.basename(os.fspath(path)).lower()
-    for suffix in sorted(SUFFIXES, key=len, reverse=True):  # longest first: .txt.gz before .gz-less forms
+    for suffix in sorted(suffixes, key=len, reverse=True):  # longest first: .txt.gz before .gz-less forms
         if name.endswith(suffix) and len(name) > len(suffix):
-            return SUFFIXES[suffix]
+            return suffixes[suffix]
     return None
 
 
@@ -82,15 +85,10 @@ def _walk(top: str, seen: set[str] | None = None) -> Iterator[str]:
             yield entry.path
 
 
-def _from_directory(top: str, options: ReaderOptions) -> list[InputFile]:
-    found = []
-    for path in _walk(top):
-        fmt = options.input_format or detect_format(path)
-        if fmt is not None:
-            found.append(_input_file(path, fmt))
+def _from_directory(top: str, wanted: Callable[[str], bool], *, known: str, fix: str) -> list[str]:
+    found = [path for path in _walk(top) if wanted(path)]
     if not found:
-        known = ", ".join(SUFFIXES)
-        raise InputFormatError(top, None, f"no input files in directory (looked for {known})", fix=FORMAT_FIX)
+        raise InputFormatError(top, None, f"no input files in directory (looked for {known})", fix=fix)
     return found
 
 
@@ -105,18 +103,41 @@ def _is_pattern(path: str) -> bool:
     return any(char in path for char in "*?[")
 
 
-def _from_glob(pattern: str, options: ReaderOptions) -> list[InputFile]:
+def _from_glob(pattern: str, wanted: Callable[[str], bool], *, known: str, fix: str) -> list[str]:
     matches = sorted(glob.glob(pattern, recursive=True))  # glob itself skips hidden names
     if not matches:
         raise InputFormatError(pattern, None, "no such file or directory")
     found = []
     for path in matches:
         if os.path.isdir(path):
-            found.extend(_from_directory(path, options))
-        elif options.input_format or detect_format(path):
-            found.append(_from_file(path, options))
+            found.extend(_from_directory(path, wanted, known=known, fix=fix))
+        elif wanted(path):
+            found.append(path)
     if not found:
-        raise InputFormatError(pattern, None, "no files with a known suffix match this pattern", fix=FORMAT_FIX)
+        raise InputFormatError(pattern, None, "no files with a known suffix match this pattern", fix=fix)
+    return found
+
+
+def expand_paths(
+    inputs: Sequence[str | os.PathLike[str]], *, wanted: Callable[[str], bool], known: str, fix: str
+) -> list[str]:
+    """The one input expansion: files as given, directories walked (:func:`_walk`) and glob patterns
+    matched, keeping the files ``wanted`` accepts (``known`` and ``fix`` word the error when none is).
+
+    A file given by name is kept whatever ``wanted`` says: the caller decides its format.
+    Raises InputFormatError for a path that does not exist and matches no glob.
+    """
+    found: list[str] = []
+    for item in inputs:
+        path = os.fspath(item)
+        if os.path.isdir(path):
+            found.extend(_from_directory(path, wanted, known=known, fix=fix))
+        elif os.path.exists(path):  # a regular file, or a named pipe such as <(zcat …)
+            found.append(path)
+        elif _is_pattern(path):
+            found.extend(_from_glob(path, wanted, known=known, fix=fix))
+        else:
+            raise InputFormatError(path, None, "no such file or directory")
     return found
 
 
@@ -140,12 +161,8 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]], *, options: ReaderOp
                 raise InputFormatError(STDIN_NAME, None, "'-' (stdin) is given more than once")
             stdin_seen = True
             files.append(InputFile(path=STDIN_NAME, format=fmt, stdin=True))
-        elif os.path.isdir(path):
-            files.extend(_from_directory(path, options))
-        elif os.path.exists(path):  # a regular file, or a named pipe such as <(zcat …)
-            files.append(_from_file(path, options))
-        elif _is_pattern(path):
-            files.extend(_from_glob(path, options))
         else:
-            raise InputFormatError(path, None, "no such file or directory")
+            paths = expand_paths([path], wanted=lambda p: bool(options.input_format or detect_format(p)),
+                                 known=", ".join(SUFFIXES), fix=FORMAT_FIX)
+            files.extend(_from_file(found, options) for found in paths)
     return files

@@ -12,6 +12,7 @@ from typing import Any
 from ..records import Record, Reject
 from .inputs import InputFile
 from .options import ReaderOptions
+from .progress import ReadProgress
 from .streams import numbered_lines
 from .text import EMPTY
 
@@ -61,9 +62,11 @@ def parse_line(line: str, source: str, *, options: ReaderOptions) -> Record | Re
     return Record(id=record_id, text=text, source=source, fields=kept_fields(obj, options))
 
 
-def read_jsonl(file: InputFile, *, options: ReaderOptions) -> Iterator[Record | Reject]:
+def read_jsonl(
+    file: InputFile, *, options: ReaderOptions, progress: ReadProgress | None = None
+) -> Iterator[Record | Reject]:
     """Yield one Record or Reject per non-blank line of a JSON Lines file (or stdin)."""
-    for item in numbered_lines(file, options=options):
+    for item in numbered_lines(file, options=options, progress=progress):
         if isinstance(item, Reject):
             yield item
             continue

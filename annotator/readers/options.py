@@ -5,9 +5,10 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
+from ..choices import InputFormat, values
 from ..errors import ConfigError
 
-FORMATS: tuple[str, ...] = ("txt", "jsonl", "parquet")  # the keys of readers.READERS
+FORMATS: tuple[str, ...] = values(InputFormat)  # the keys of readers.READERS
 
 
 @dataclass(frozen=True)

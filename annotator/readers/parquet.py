@@ -7,6 +7,7 @@ with a Reject at the first row it could not read.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -15,13 +16,16 @@ import pyarrow.parquet as pq
 from ..records import Record, Reject
 from .inputs import InputFile
 from .options import ReaderOptions
+from .progress import ReadProgress
 from .text import EMPTY
 
 BATCH_SIZE = 1024
 ARROW_ERRORS = (pa.ArrowException, OSError, ValueError)
 
 
-def read_parquet(file: InputFile, *, options: ReaderOptions) -> Iterator[Record | Reject]:
+def read_parquet(
+    file: InputFile, *, options: ReaderOptions, progress: ReadProgress | None = None
+) -> Iterator[Record | Reject]:
     """Yield one Record or Reject per row of a Parquet file."""
     try:
         parquet = pq.ParquetFile(file.path)
@@ -30,11 +34,12 @@ def read_parquet(file: InputFile, *, options: ReaderOptions) -> Iterator[Record 
         yield Reject(source=file.path, reason=f"cannot read Parquet file: {exc}")
         return
     with parquet:
-        yield from _rows(parquet, schema, file, options)
+        yield from _rows(parquet, schema, file, options, progress)
 
 
 def _rows(
-    parquet: pq.ParquetFile, schema: pa.Schema, file: InputFile, options: ReaderOptions
+    parquet: pq.ParquetFile, schema: pa.Schema, file: InputFile, options: ReaderOptions,
+    progress: ReadProgress | None = None,
 ) -> Iterator[Record | Reject]:
     names = schema.names
     text_key, id_key = options.text_key, options.id_key
@@ -64,6 +69,9 @@ def _rows(
             yield Reject(source=f"{file.path}#{row}", reason=f"cannot read Parquet file from row {row} on: {exc}")
             return
         texts = data[text_key]
+        if progress is not None and parquet.metadata.num_rows:  # rows read, as a share of the file's bytes
+            size = os.path.getsize(file.path)
+            progress.advance(size * (row + len(texts)) // parquet.metadata.num_rows)
         ids = data[id_key] if has_id else [None] * len(texts)
         for index, (text, raw_id) in enumerate(zip(texts, ids)):
             source = f"{file.path}#{row}"

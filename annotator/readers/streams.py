@@ -14,11 +14,13 @@ import gzip
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from typing import IO, ContextManager
+from contextlib import AbstractContextManager
+from typing import IO, cast
 
 from ..records import Reject
 from .inputs import InputFile
 from .options import ReaderOptions
+from .progress import ReadProgress
 
 SNIFF_BYTES = 8192
 UTF8_BOM = codecs.BOM_UTF8
@@ -35,12 +37,12 @@ def _strips_bom(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
-def open_binary(file: InputFile) -> ContextManager[IO[bytes]]:
+def open_binary(file: InputFile) -> AbstractContextManager[IO[bytes]]:
     """Open ``file`` for binary reading; stdin is ``sys.stdin.buffer`` and is not closed after."""
     if file.stdin:
         return contextlib.nullcontext(sys.stdin.buffer)
     if file.compressed:
-        return gzip.open(file.path, "rb")
+        return cast("AbstractContextManager[IO[bytes]]", gzip.open(file.path, "rb"))
     return open(file.path, "rb", buffering=65536)  # noqa: SIM115 - closed by the caller's `with`
 
 
@@ -94,7 +96,9 @@ def _strip_newline(raw: bytes) -> bytes:
     return raw
 
 
-def numbered_lines(file: InputFile, *, options: ReaderOptions) -> Iterator[tuple[int, str] | Reject]:
+def numbered_lines(
+    file: InputFile, *, options: ReaderOptions, progress: ReadProgress | None = None
+) -> Iterator[tuple[int, str] | Reject]:
     """Yield ``(line_number, text)`` for each non-blank line (1-based, newline removed), or a Reject
     for a line that does not decode, for a binary file (alone) or for a failed read (last)."""
     try:
@@ -102,6 +106,8 @@ def numbered_lines(file: InputFile, *, options: ReaderOptions) -> Iterator[tuple
     except OSError as exc:
         yield open_failure(file, exc)
         return
+    if progress is not None:
+        progress.watch(handle)
     codec = line_codec(options.encoding)
     strip_bom = _strips_bom(options.encoding)
     lineno = 0
@@ -135,12 +141,14 @@ def numbered_lines(file: InputFile, *, options: ReaderOptions) -> Iterator[tuple
                 yield lineno, text
 
 
-def whole_text(file: InputFile, *, options: ReaderOptions) -> str | Reject:
+def whole_text(file: InputFile, *, options: ReaderOptions, progress: ReadProgress | None = None) -> str | Reject:
     """The whole file decoded as one document (BOM stripped), or the Reject that replaces it."""
     try:
         handle = open_binary(file)
     except OSError as exc:
         return open_failure(file, exc)
+    if progress is not None:
+        progress.watch(handle)
     with handle as stream:
         try:
             data = stream.read()

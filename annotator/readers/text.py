@@ -11,16 +11,19 @@ from collections.abc import Iterator
 from ..records import Record, Reject
 from .inputs import InputFile
 from .options import ReaderOptions
+from .progress import ReadProgress
 from .streams import numbered_lines, whole_text
 
 EMPTY = "empty text"
 
 
-def read_text(file: InputFile, *, options: ReaderOptions) -> Iterator[Record | Reject]:
+def read_text(
+    file: InputFile, *, options: ReaderOptions, progress: ReadProgress | None = None
+) -> Iterator[Record | Reject]:
     """Yield one Record or Reject per document of a txt file (or stdin)."""
     kept = dict.fromkeys(options.keep)  # txt has no fields: kept names are None, so every record has them
     if options.lines or file.stdin:
-        for item in numbered_lines(file, options=options):
+        for item in numbered_lines(file, options=options, progress=progress):
             if isinstance(item, Reject):
                 yield item
                 continue
@@ -28,10 +31,10 @@ def read_text(file: InputFile, *, options: ReaderOptions) -> Iterator[Record | R
             source = f"{file.path}:{lineno}"
             yield Record(id=source, text=text, source=source, fields=dict(kept))
         return
-    text = whole_text(file, options=options)
-    if isinstance(text, Reject):
-        yield text
-    elif not text.strip():
+    whole = whole_text(file, options=options, progress=progress)
+    if isinstance(whole, Reject):
+        yield whole
+    elif not whole.strip():
         yield Reject(source=file.path, reason=EMPTY)
     else:
-        yield Record(id=file.path, text=text, source=file.path, fields=dict(kept))
+        yield Record(id=file.path, text=whole, source=file.path, fields=dict(kept))

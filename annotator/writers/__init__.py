@@ -9,20 +9,20 @@ record dicts (see :func:`record_dict`), and the ``concat_*`` helpers merge part 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from ..choices import OutputFormat, values
 from ..errors import ConfigError
 from .common import ENTITY_KEYS, FIXED_KEYS, Writer, record_dict
 from .docbin import DocBinWriter, aligned_words, concat_docbin, item_to_doc, read_docbin
 from .jsonl import JsonlWriter, concat_jsonl, read_jsonl
 from .parquet import ParquetWriter, concat_parquet, output_schema, read_parquet
 
-FORMATS = ("jsonl", "parquet", "spacy")
+FORMATS = values(OutputFormat)
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".spacy": "spacy"}
-WRITERS: dict[str, type] = {"jsonl": JsonlWriter, "parquet": ParquetWriter, "spacy": DocBinWriter}
-READERS = {"jsonl": read_jsonl, "parquet": read_parquet, "spacy": read_docbin}
-CONCATENATORS = {"jsonl": concat_jsonl, "parquet": concat_parquet, "spacy": concat_docbin}
+CONCATENATORS: dict[str, Callable[..., int]] = {"jsonl": concat_jsonl, "parquet": concat_parquet, "spacy": concat_docbin}
 
 _FIX = "pass --format jsonl|parquet|spacy"
 
@@ -34,9 +34,7 @@ __all__ = [
     "FORMATS",
     "JsonlWriter",
     "ParquetWriter",
-    "READERS",
     "SUFFIXES",
-    "WRITERS",
     "Writer",
     "aligned_words",
     "concat_docbin",

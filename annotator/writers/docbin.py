@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
     from spacy.tokens import Doc, DocBin
 
-SHARD_PATTERN = "part-{:05d}.spacy"
 
 
 def blank_nlp(lang: str = "en") -> Language:
@@ -125,53 +124,40 @@ def item_to_doc(item: Annotated, nlp: Language) -> Doc:
 class DocBinWriter(WriterBase):
     """Collect one Doc per record in a DocBin (``store_user_data=True``); ``close()`` writes it to ``path``.
 
-    With ``shard_size`` set, ``path`` is a new (or empty) directory that receives
-    ``part-00000.spacy``, ``part-00001.spacy``, ... of at most ``shard_size`` docs each, written as
-    they fill, so memory holds one shard; an empty output still gets one (empty) shard.
+    The one DocBin writer: ``annotate`` adds records (:meth:`write`), ``export-spacy`` adds Docs
+    (:meth:`write_docs`). A single DocBin cannot pass 2 GB: ``annotate --shard-size`` writes parts.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, lang: str = "en", shard_size: int | None = None):
-        if shard_size is not None and shard_size < 1:
-            raise ConfigError(f"shard_size must be at least 1, got {shard_size}")
+    def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
-        self.lang = lang
-        self.shard_size = shard_size
-        self.nlp = blank_nlp(lang)
         self.count = 0
-        self.shards = 0
+        self._nlp: Language | None = None
         self._bin = _new_docbin()
         self._closed = False
-        if shard_size is not None:
-            if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
-                raise ConfigError(f"{self.path}: the DocBin shard directory exists and is not empty; remove it or choose another path")
-            self.path.mkdir(parents=True, exist_ok=True)
 
     def write(self, items: Sequence[Annotated]) -> int:
         """Add one Doc per item (all or nothing per batch); return how many were added."""
+        if self._nlp is None:
+            self._nlp = blank_nlp("en")
+        nlp = self._nlp
+        return self.write_docs([item_to_doc(item, nlp) for item in items])
+
+    def write_docs(self, docs: Iterable[Doc]) -> int:
+        """Add Docs as they are; return how many were added."""
         if self._closed:
             raise ValueError(f"{self.path}: write() after close()")
-        docs = [item_to_doc(item, self.nlp) for item in items]
+        added = 0
         for doc in docs:
             self._bin.add(doc)
-            self.count += 1
-            if self.shard_size is not None and len(self._bin) >= self.shard_size:
-                self._write_shard()
-        return len(docs)
-
-    def _write_shard(self) -> None:
-        self._bin.to_disk(self.path / SHARD_PATTERN.format(self.shards))
-        self.shards += 1
-        self._bin = _new_docbin()
+            added += 1
+        self.count += added
+        return added
 
     def close(self) -> int:
-        """Write the DocBin (or the last shard); return the number of docs written."""
-        if self._closed:
-            return self.count
-        self._closed = True
-        if self.shard_size is None:
+        """Write the DocBin; return the number of docs written."""
+        if not self._closed:
+            self._closed = True
             self._bin.to_disk(self.path)
-        elif len(self._bin) or not self.shards:
-            self._write_shard()
         return self.count
 
 
@@ -230,5 +216,5 @@ def concat_docbin(part_paths: Iterable[str | os.PathLike[str]], out_path: str | 
     for part in part_paths:
         for file in docbin_files(part):
             merged.merge(_new_docbin().from_disk(file))
-    merged.to_disk(out_path)
+    merged.to_disk(Path(out_path))
     return len(merged)

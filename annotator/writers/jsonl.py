@@ -64,19 +64,28 @@ class JsonlWriter(WriterBase):
         return self.count
 
 
-def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Yield the dict of each line of a JSONL file, streaming; blank lines are skipped.
+def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line number, object)`` for each non-blank line of a JSONL file, streaming.
 
-    Raises InputFormatError naming ``path:line`` for a line that is not valid UTF-8 JSON.
+    The one JSONL iterator of the project's outputs and export inputs. Raises InputFormatError
+    naming ``path:line`` for a line that is not valid UTF-8 JSON or not a JSON object.
     """
     with open(path, "rb") as handle:
         for lineno, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                obj = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputFormatError(path, lineno, f"not a valid JSON line ({exc})") from exc
+                raise InputFormatError(path, lineno, f"not a valid JSON line ({exc})") from None
+            if not isinstance(obj, dict):
+                raise InputFormatError(path, lineno, f"expected a JSON object, found {type(obj).__name__}")
+            yield lineno, obj
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """The objects of :func:`iter_jsonl`, without their line numbers."""
+    return (obj for _, obj in iter_jsonl(path))
 
 
 def concat_jsonl(part_paths: Iterable[str | os.PathLike[str]], out_handle: BinaryIO) -> int:

@@ -1,4 +1,4 @@
-"""Tests of annotator.batching: chunks, prefetch, and the heap trimmer (with a fake resident size)."""
+"""Tests of annotator.batching (chunks, prefetch) and annotator.memory (the heap trimmer, with a fake resident size)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import threading
 
 import pytest
 
-from annotator import batching
-from annotator.batching import HeapTrimmer, chunks, prefetch, resident_bytes
+from annotator import memory
+from annotator.batching import chunks, prefetch
+from annotator.memory import HeapTrimmer, resident_bytes
 
 MIB = 1 << 20
 
@@ -62,8 +63,8 @@ class FakeHeap:
 @pytest.fixture
 def heap(monkeypatch):
     fake = FakeHeap(500 * MIB, 500 * MIB)
-    monkeypatch.setattr(batching, "_TRIM", fake.trim)
-    monkeypatch.setattr(batching, "resident_bytes", lambda: fake.resident)
+    monkeypatch.setattr(memory, "_TRIM", fake.trim)
+    monkeypatch.setattr(memory, "resident_bytes", lambda: fake.resident)
     return fake
 
 
@@ -93,7 +94,7 @@ def test_trimmer_follows_memory_that_is_really_in_use(heap):
 
 
 def test_trimmer_is_a_no_op_without_glibc(monkeypatch):
-    monkeypatch.setattr(batching, "_TRIM", None)
+    monkeypatch.setattr(memory, "_TRIM", None)
     trimmer = HeapTrimmer()
     assert trimmer.floor is None
     trimmer()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from annotator.decode import decode_ids, decode_words, transition_scores, viterbi
+from annotator.errors import ConfigError
 from annotator.windows import Window
 
 LABELS = ("O", "B-LOC", "I-LOC", "B-PER", "I-PER")
@@ -41,7 +42,7 @@ def test_viterbi_prefers_a_whole_entity_over_pieces():
 
 def test_viterbi_on_empty_and_unknown_decoding():
     assert len(viterbi(np.zeros((0, 5)), LABELS)) == 0
-    with pytest.raises(ValueError, match="decoding must be one of"):
+    with pytest.raises(ConfigError, match="^decoding must be one of constrained, argmax, not 'beam'$"):
         decode_ids(np.zeros((1, 5)), LABELS, "beam")
 
 

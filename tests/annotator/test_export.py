@@ -421,6 +421,29 @@ def test_input_and_output_formats(tmp_path):
         detect_output_format("x.conll")
 
 
+def test_original_conll_file_names_are_recognised_by_their_content(tmp_path):
+    """eng.testb, esp.train, ned.testa: the suffix says nothing, the content says CoNLL (as evaluate reads them)."""
+    files = {
+        "eng.testb": "-DOCSTART- -X- -X- O\n\nSOCCER NN B-NP O\nJAPAN NNP B-NP B-LOC\n\n",
+        "esp.train": "Melbourne B-LOC\n( O\nAustralia B-LOC\n\n",
+        "ned.testa": "-DOCSTART- -DOCSTART- O\nDe Art O\nBrussel N B-LOC\n\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert detect_input_format(tmp_path / name) == "conll", name
+    write_jsonl(tmp_path / "silver.out", SILVER)
+    assert detect_input_format(tmp_path / "silver.out") == "jsonl"
+    (tmp_path / "notes.data").write_text("just some prose here\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        detect_input_format(tmp_path / "notes.data")
+    assert str(info.value) == (f"cannot tell the input format of {tmp_path / 'notes.data'} (suffix '.data') nor from "
+                               "its content; pass --input-format conll|jsonl|parquet|spacy|spans-jsonl")
+    result = cli("export-spacy", tmp_path / "eng.testb", "-o", tmp_path / "o.spacy")
+    assert result.exit_code == 0, result.output
+    docs = list(DocBin().from_disk(tmp_path / "o.spacy").get_docs(spacy.blank("en").vocab))
+    assert [(e.text, e.label_) for e in docs[0].ents] == [("JAPAN", "LOC")]
+
+
 def test_options_are_checked_before_reading(conll_file, tmp_path):
     missing = tmp_path / "nothing-here.jsonl"
     for kwargs, message in [

@@ -439,6 +439,9 @@ def test_label_set_from_foreign_id2label_keeps_ids():
     assert ls.id2label == id2label
     assert ls.label2id["O"] == 2
     assert len(ls) == 5
+    # the order is a field: a set in another order is another label set
+    assert ls != LabelSet.from_types(["PER", "LOC"])
+    assert ls == LabelSet(("LOC", "PER"), ("B-PER", "I-PER", "O", "B-LOC", "I-LOC"))
 
 
 @settings(deadline=None, max_examples=100)

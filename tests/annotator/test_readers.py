@@ -23,6 +23,7 @@ from annotator.readers import (
     READERS,
     SUFFIXES,
     InputFile,
+    ReadProgress,
     ReaderOptions,
     detect_format,
     expand_inputs,
@@ -657,7 +658,7 @@ def test_parquet_without_text_column_is_one_reject(tmp_path):
 @pytest.mark.parametrize("data", [b"", b"not parquet at all", b"PAR1" + b"\x00" * 20 + b"PAR1"])
 def test_corrupt_parquet_is_one_reject_with_pyarrow_message(tmp_path, data):
     path = write(tmp_path / "bad.parquet", data)
-    with pytest.raises(Exception) as arrow:
+    with pytest.raises(parquet_reader.ARROW_ERRORS) as arrow:
         pq.ParquetFile(str(path))
     reject = only_reject(read(path))
     assert reject == Reject(source=str(path), reason=f"cannot read Parquet file: {arrow.value}")
@@ -727,3 +728,29 @@ def test_parquet_mixed_with_other_formats_in_a_directory(tmp_path):
     write(tmp_path / "a.jsonl", jsonl({"text": "J"}))
     write(tmp_path / "c.txt", "T")
     assert [i.text for i in read(tmp_path)] == ["J", "P", "T"]
+
+
+# --- read progress (annotate's progress bar) ------------------------------------------------------
+
+
+def test_read_progress_counts_the_bytes_of_every_format_up_to_the_total(tmp_path):
+    text = write(tmp_path / "a.txt", "one document\nanother one\n" * 50)
+    zipped = tmp_path / "b.jsonl.gz"
+    zipped.write_bytes(gzip.compress(jsonl(*({"text": f"doc {i}"} for i in range(300))).encode()))
+    table = write_parquet(tmp_path / "c.parquet", {"text": [f"row {i}" for i in range(3000)]})
+    options = ReaderOptions(lines=True)
+    files = expand_inputs([text, zipped, table], options=options)
+    progress = ReadProgress(files)
+    sizes = [p.stat().st_size for p in (text, zipped, table)]
+    assert progress.total == sum(sizes)  # gzip counts its compressed size, as on disk
+    seen = []
+    for item in open_records(files, options=options, progress=progress):
+        seen.append(progress.bytes_read)
+        assert isinstance(item, Record)
+    assert len(seen) == 100 + 300 + 3000
+    assert seen == sorted(seen) and 0 < seen[0] and progress.bytes_read == progress.total
+    assert sizes[0] + sizes[1] <= seen[400] < sum(sizes)  # within the Parquet file: by the rows read
+
+
+def test_read_progress_has_no_total_for_stdin():
+    assert ReadProgress(expand_inputs(["-"], options=ReaderOptions())).total is None

@@ -6,6 +6,7 @@ import json
 import math
 import random
 
+import conlleval
 import pytest
 
 from annotator.scoring import score
@@ -197,7 +198,6 @@ def conlleval_lines(gold, pred) -> list[str]:
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
 def test_matches_conlleval(seed):
-    conlleval = pytest.importorskip("conlleval")
     rng = random.Random(seed)
     gold, pred = [], []
     for _ in range(60):

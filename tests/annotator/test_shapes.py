@@ -102,7 +102,7 @@ def test_document_markers(tmp_path):
 
 
 def test_train_context_auto_follows_the_data(tmp_path):
-    from training.config import TrainConfig
+    from annotator.training.config import TrainConfig
 
     plain = tmp_path / "tweets.conll"
     plain.write_text("John B-PER\n\nin O\n", encoding="utf-8")

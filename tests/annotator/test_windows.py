@@ -6,18 +6,34 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.errors import ModelError
+from annotator.errors import ConfigError, ModelError
 from annotator.windows import (
     IGNORE_INDEX,
     Window,
     WindowEncoder,
-    fill_words,
     special_tokens_around,
     window_labels,
 )
 
 CLS, SEP = 101, 102
 INVISIBLE = {"\ufe0f", "\u200b"}
+
+
+def fill_words(lengths, predictions, *, first_index=0):
+    """Tags per word from the tag predicted at each window position, through the real decoder
+    (argmax over one-hot scores), so the placement of words and the gap rule are the production ones."""
+    import numpy as np
+
+    from annotator.decode import decode_words
+
+    labels = tuple(sorted({"O", *(tag for _, tags in predictions for tag in tags)}))
+    scored = []
+    for window, tags in predictions:
+        scores = np.full((len(window.positions), len(labels)), -50.0)
+        scores[np.arange(len(tags)), [labels.index(tag) for tag in tags]] = 0.0
+        scored.append((window, scores))
+    decoded = decode_words(lengths, scored, labels, first_index=first_index, decoding="argmax")
+    return [tags for tags, _ in decoded]
 
 
 class FakeBatch:
@@ -139,9 +155,9 @@ def test_encoder_budget(tok):
 
 
 def test_encoder_rejects_bad_arguments(tok):
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ConfigError) as info:
         WindowEncoder(tok, max_length=16, context="paragraph")
-    assert str(info.value) == "context must be one of ('document', 'sentence'), not 'paragraph'"
+    assert str(info.value) == "context must be one of document, sentence, not 'paragraph'"
     with pytest.raises(ValueError) as info:
         WindowEncoder(tok, max_length=2)
     assert str(info.value) == "max_length 2 leaves no room for words"

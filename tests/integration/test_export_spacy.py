@@ -58,6 +58,7 @@ def spacy_cli(*args: str, cwd: Path, check: bool = True) -> str:
     return output
 
 
+@pytest.mark.slow
 def test_conll2003_train_counts_and_spacy_convert_parity(shared_data, tmp_path):
     train = conll2003(shared_data, "train.txt")
     stats = export_spacy([train], tmp_path / "ours.spacy")
@@ -82,6 +83,7 @@ def test_conll2003_train_counts_and_spacy_convert_parity(shared_data, tmp_path):
     assert our_sentences == their_sentences  # our sentence starts are their Doc (= sentence) starts
 
 
+@pytest.mark.slow
 def test_conll2003_valid_round_trip_through_span_jsonl(shared_data, tmp_path):
     valid = conll2003(shared_data, "valid.txt")
     export_spacy([valid], tmp_path / "valid.jsonl")
@@ -123,6 +125,7 @@ def silver_jsonl(samples: Path, out: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_spacy_trains_benchmarks_and_debugs_our_export(samples, tmp_path):
     corpus = tmp_path / "corpus"
     gold = export_spacy([samples / "train.conll"], corpus / "gold.spacy")

@@ -39,7 +39,7 @@ def test_model_directory_loads_in_transformers_unchanged(tiny_models, backend):
     assert model.config.num_labels == 9
     ner = pipeline("token-classification", model=str(out), aggregation_strategy="first", device="cpu")
     result = ner("Maria Lindqvist flew from Oslo to Toronto.")
-    assert isinstance(result, list)
+    assert isinstance(result, list) and result, "no entity predicted: the label check below would check nothing"
     for entity in result:
         assert entity["entity_group"] in {"LOC", "MISC", "ORG", "PER"}
 
@@ -81,6 +81,51 @@ def test_float16_save_halves_the_weights(tmp_path, tiny_encoder, train_model):
     weights = load_file(out / "model.safetensors")
     assert {str(t.dtype) for t in weights.values()} == {"torch.float16"}
 
+    # the config says float32, so plain transformers runs the model in fp32 on a CPU
+    assert json.loads((out / "config.json").read_text())["dtype"] == "float32"
+    from transformers import AutoModelForTokenClassification
+
+    model = AutoModelForTokenClassification.from_pretrained(out)
+    assert {str(p.dtype) for p in model.parameters()} == {"torch.float32"}
+    assert "stored in float16" in (out / "README.md").read_text()
+
+
+def test_word_tagger_leaves_the_callers_model_in_fp32_by_default(tiny_models):
+    """A library user's model (one being trained, say) is not cast under them: bf16 only when asked."""
+    import torch
+
+    from annotator.model import load_tokenizer
+    from annotator.tagging import WordTagger
+    from transformers import AutoModelForTokenClassification
+
+    out = tiny_models["torch"]
+    model = AutoModelForTokenClassification.from_pretrained(out)
+    tokenizer = load_tokenizer(out)
+    tagger = WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=128, context="document")
+    assert tagger.bf16 is False
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=128, context="document",
+               precision="bf16", device=torch.device("cpu"))
+    assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
+
+
+def test_rescore_reads_the_data_with_the_format_the_model_was_trained_with(tmp_path, tiny_encoder, train_model,
+                                                                            samples):
+    """A Latin-1 model is re-scored on its Latin-1 files: annotator.json records the whole CoNLL format."""
+    from annotator.training.rescore import rescore
+
+    files = {}
+    for name in ("train", "dev"):
+        text = (samples / f"{name}.conll").read_text(encoding="utf-8") + "Zoé X X B-PER\nsmiled X X O\n\n"
+        files[name] = tmp_path / f"{name}.latin1.conll"
+        files[name].write_bytes(text.encode("iso-8859-1"))
+    out = train_model(tmp_path, tiny_encoder, "torch", "--encoding", "iso-8859-1", "--tag-column", "3",
+                      train=files["train"], dev=files["dev"])
+    meta = json.loads((out / "annotator.json").read_text())
+    assert meta["conll_format"] == {"tag_column": 3, "scheme": None, "encoding": "iso-8859-1"}
+    scores = rescore(out)  # the default format (utf-8) would stop at "Zoé": not valid utf-8
+    assert scores["dev"] == meta["scores"]["dev"]
+
 
 @pytest.mark.parametrize("backend", ["trainer", "torch"])
 def test_models_take_word_shapes_by_default(tiny_models, backend):
@@ -100,6 +145,7 @@ def test_a_model_without_word_shapes_keeps_working(tmp_path, tiny_encoder, train
     out = train_model(tmp_path, tiny_encoder, "torch", "--no-word-shapes")
     meta = json.loads((out / "annotator.json").read_text())
     assert "word_shapes" not in meta and meta["hyperparameters"]["word_shapes"] is False
+    assert "--no-word-shapes" in meta["command"]  # the card's command re-runs what was run
     assert json.loads((out / "config.json").read_text())["type_vocab_size"] == 2
     clf = TokenClassifier.load(out, device="cpu")
     assert not clf.tagger.encoder.word_shapes

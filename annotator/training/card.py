@@ -28,6 +28,20 @@ def _shapes_lines(shapes: list[str]) -> list[str]:
     ]
 
 
+def loading_section(weights_dtype: str) -> list[str]:
+    """How to load the model: fp32 on a CPU by default (the config says float32), half precision on a GPU."""
+    return [
+        "## Loading",
+        "",
+        f"The weights are stored in {weights_dtype}; `config.json` says `\"dtype\": \"float32\"`, so plain "
+        "transformers loads the model in fp32 and runs it at full speed on a CPU. On a GPU, load it in half "
+        "precision: `AutoModelForTokenClassification.from_pretrained(DIR, dtype=torch.bfloat16).to(\"cuda\")` "
+        "or `pipeline(\"token-classification\", model=DIR, dtype=torch.bfloat16, device=0)` (`torch.float16` "
+        "on GPUs without bf16).",
+        "",
+    ]
+
+
 def write_card(path: Path, meta: dict) -> None:
     hp = meta["hyperparameters"]
     data = meta["data"]
@@ -45,6 +59,7 @@ def write_card(path: Path, meta: dict) -> None:
         "`AutoModelForTokenClassification.from_pretrained(DIR)` and "
         "`transformers.pipeline(\"token-classification\", model=DIR)`.",
         "",
+        *loading_section(meta.get("weights_dtype", "float32")),
         "## Command",
         "",
         "```",
@@ -74,8 +89,7 @@ def write_card(path: Path, meta: dict) -> None:
         "|---|---|",
     ]
     lines += [f"| {k} | {v} |" for k, v in hp.items()]
-    lines += ["", "Per epoch (dev, entity-level micro F1, conlleval counting"
-              + (f", {meta['history_decoding']} decoding" if meta.get("history_decoding") else "") + "):", ""]
+    lines += ["", "Per epoch (dev, entity-level micro F1, conlleval counting):", ""]
     lines += ["| epoch | train loss | dev F1 |", "|---|---|---|"]
     for h in meta["history"]:
         loss = f"{h['train_loss']:.4f}" if h.get("train_loss") is not None else "-"

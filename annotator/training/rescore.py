@@ -1,6 +1,6 @@
 """Re-score a model directory on its dev/test files with the current decoding and refresh its card.
 
-    python -m training.rescore MODEL_DIR [--dev FILE] [--test FILE] [--save-dtype float16]
+    python -m annotator.training.rescore MODEL_DIR [--dev FILE] [--test FILE] [--save-dtype float16]
 
 Used when the decoding improves after a model was trained, or to store the weights in float16
 (the card must state the scores the shipped weights give with today's tools). The files default
@@ -13,36 +13,41 @@ import argparse
 import json
 from pathlib import Path
 
-from annotator.conll import ConllFormat
-from annotator.model import META_FILE, load_model
-from annotator.tagging import WordTagger
+from ..conll import ConllFormat
+from ..model import META_FILE, load_model
+from ..tagging import WordTagger
 
 from .card import write_card
 from .data import load_split
 from .metrics import score_model
+from .run import save_weights
 
 
 def to_float16(model_dir: Path) -> None:
-    """Store the weights of ``model_dir`` in float16 (half the size; loaded back as float32)."""
+    """Store the weights of ``model_dir`` in float16 (half the size; its config says float32, so they load as fp32)."""
     import torch
     from transformers import AutoModelForTokenClassification
 
     model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)
-    model.half().save_pretrained(model_dir, safe_serialization=True)
+    save_weights(model, model_dir, save_dtype="float16")
 
 
-def rescore(model_dir: Path, *, dev: Path | None = None, test: Path | None = None, step: str = "") -> dict:
+def rescore(model_dir: Path, *, dev: Path | None = None, test: Path | None = None, step: str = "",
+            weights_dtype: str | None = None) -> dict:
     meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
     dev = dev or Path(meta["data"]["dev"]["path"])
     test = test or (Path(meta["data"]["test"]["path"]) if meta["data"].get("test") else None)
     loaded = load_model(model_dir)
     tagger = WordTagger.from_loaded(loaded, precision="fp32")
-    scores = {"dev": score_model(load_split(dev, tagger.encoder, ConllFormat()), tagger), "test": None}
+    fmt = ConllFormat(**meta.get("conll_format", {}))  # the format the model was trained with
+    scores = {"dev": score_model(load_split(dev, tagger.encoder, fmt), tagger), "test": None}
     if test:
-        scores["test"] = score_model(load_split(test, tagger.encoder, ConllFormat()), tagger)
+        scores["test"] = score_model(load_split(test, tagger.encoder, fmt), tagger)
     meta["scores"] = scores
     meta["scores_decoding"] = tagger.decoding
     meta["scores_precision"] = "fp32"
+    if weights_dtype:
+        meta["weights_dtype"] = weights_dtype
     if step:
         meta.setdefault("post_processing", []).append(step)
     (model_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -62,8 +67,8 @@ def main() -> None:
     import shlex
     import sys
 
-    step = "python -m training.rescore " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    scores = rescore(args.model_dir, dev=args.dev, test=args.test, step=step)
+    step = "python -m annotator.training.rescore " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    scores = rescore(args.model_dir, dev=args.dev, test=args.test, step=step, weights_dtype=args.save_dtype)
     for split, s in scores.items():
         if s:
             print(f"{split}: F1 {s['overall']['f1']:.4f}")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..scoring import Scores
 from .config import TrainConfig
 from .data import Split
 from .metrics import epoch_line, score_window_predictions
@@ -30,15 +31,14 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
     steps_per_epoch = math.ceil(len(train_features) / (config.batch_size * config.grad_accum))
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
     history: list[dict] = []
-    last_dev: dict = {}
+    last_dev: list[Scores] = []  # the scores of the latest evaluation
 
     def preprocess_logits(logits, _labels):
         return torch.log_softmax(logits.float(), dim=-1)
 
     def compute_metrics(prediction) -> dict:
         scores = score_window_predictions(dev, np.asarray(prediction.predictions), labels)
-        last_dev.clear()
-        last_dev.update(scores)
+        last_dev[:] = [scores]
         o = scores["overall"]
         return {"f1": o["f1"], "precision": o["precision"], "recall": o["recall"], "f1_strict": o["f1_strict"]}
 
@@ -47,8 +47,8 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
             losses = [h["loss"] for h in state.log_history if "loss" in h]
             loss = float(np.mean(losses[-max(1, steps_per_epoch // max(args.logging_steps, 1)):])) if losses else None
             epoch = round(state.epoch or 0, 2)
-            history.append({"epoch": epoch, "train_loss": loss, "dev": dict(last_dev)})
-            print(epoch_line(epoch, last_dev, loss), file=sys.stderr, flush=True)
+            history.append({"epoch": epoch, "train_loss": loss, "dev": last_dev[0]})
+            print(epoch_line(epoch, last_dev[0], loss), file=sys.stderr, flush=True)
 
     use_cuda = device.type == "cuda"
     bf16 = use_cuda and torch.cuda.is_bf16_supported()
@@ -67,7 +67,7 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
         eval_strategy="steps" if config.max_steps else "epoch",
         save_strategy="steps" if config.max_steps else "epoch",
         eval_steps=config.max_steps,
-        save_steps=config.max_steps,
+        save_steps=config.max_steps or 500,  # used only with max_steps (else the strategy is "epoch")
         load_best_model_at_end=config.keep == "best",
         metric_for_best_model="f1",
         greater_is_better=True,

@@ -6,18 +6,19 @@ import json
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from annotator.conll import ConllFormat, detect_file_scheme
-from annotator.errors import ConfigError, ModelError
-from annotator.evaluate import write_model_report
-from annotator.model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, pick_device,
-                             quiet_transformers)
-from annotator.shapes import META_KEY as SHAPES_META_KEY
-from annotator.shapes import SHAPES, add_shape_embeddings, token_type_embeddings
-from annotator.tagging import WordTagger
-from annotator.windows import WindowEncoder
+from ..conll import ConllFormat, detect_file_scheme
+from ..errors import ConfigError, ModelError
+from ..evaluate import write_model_report
+from ..model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, pick_device,
+                     quiet_transformers)
+from ..scoring import Scores
+from ..shapes import META_KEY as SHAPES_META_KEY
+from ..shapes import SHAPES, add_shape_embeddings, token_type_embeddings
+from ..tagging import WordTagger
+from ..windows import WindowEncoder
 
 from .card import write_card
 from .config import TrainConfig
@@ -29,8 +30,8 @@ from .metrics import score_model
 class TrainResult:
     output: Path
     history: list[dict]
-    dev: dict
-    test: dict | None
+    dev: Scores
+    test: Scores | None
     seconds: float
 
 
@@ -101,16 +102,14 @@ def train(config: TrainConfig) -> TrainResult:
     dev_scores = score_model(dev_split, tagger)
     test_scores = score_model(test_split, tagger) if test_split else None
 
-    if config.save_dtype == "float16":
-        model.half()
-    model.save_pretrained(out, safe_serialization=True)
-    model.float()
+    save_weights(model, out, save_dtype=config.save_dtype)
     tokenizer.save_pretrained(out)
     meta = {
         "format": 1,
         "max_length": config.max_length,
         "context": context,
         **({SHAPES_META_KEY: list(SHAPES)} if config.word_shapes else {}),
+        "conll_format": asdict(fmt),  # how the data was read: rescore reads it the same way
         "labels": list(labels.labels),
         "base_model": str(base),
         "base_model_name": base_model_name(base),
@@ -124,6 +123,7 @@ def train(config: TrainConfig) -> TrainResult:
         "scores": {"dev": dev_scores, "test": test_scores},
         "scores_decoding": tagger.decoding,
         "scores_precision": "fp32",
+        "weights_dtype": config.save_dtype,
         "history": history,
         "training_seconds": round(train_seconds, 1),
         "device": str(device),
@@ -134,6 +134,28 @@ def train(config: TrainConfig) -> TrainResult:
     write_card(out / "README.md", meta)
     write_model_report(out, tagger=tagger, documents=dev_split.documents, files=[config.dev])  # report.html, .json
     return TrainResult(out, history, dev_scores, test_scores, train_seconds)
+
+
+def save_weights(model, out: Path, *, save_dtype: str) -> None:
+    """Save ``model`` to ``out`` with its weights in ``save_dtype``; the config always says float32.
+
+    transformers loads a model in the dtype its config names, so a config that said float16 would
+    make ``AutoModelForTokenClassification.from_pretrained(DIR)`` and ``pipeline(model=DIR)`` run in
+    fp16 on a CPU, several times slower than fp32. fp16 weights on disk are upcast when loaded; on a
+    GPU pass ``dtype=torch.bfloat16`` (or ``torch.float16``) to load them in half precision.
+    """
+    import torch
+
+    model.to(torch.float16 if save_dtype == "float16" else torch.float32)
+    model.save_pretrained(out, safe_serialization=True)
+    model.float()
+    config_path = Path(out) / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    for key in ("dtype", "torch_dtype"):
+        if key in config:
+            config[key] = "float32"
+    config.setdefault("dtype", "float32")
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _versions() -> dict:

