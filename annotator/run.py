@@ -14,11 +14,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batching import chunks, prefetch, release_memory
+from .batching import chunks, release_memory
 from .errors import ConfigError, InputFormatError
 from .parts import PartStore
 from .readers import ReaderOptions, expand_inputs, open_records
 from .records import Annotated, Record, Reject
+from .stages import StageSettings
 from .writers import FIXED_KEYS, format_for
 
 DEFAULT_BATCH_SIZE = 256  # documents per batch (the length-sorting buffer and the resume unit)
@@ -36,6 +37,7 @@ class AnnotateConfig:
     precision: str = "auto"
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int | None = None  # None: per device (tagging.default_batch_tokens)
+    workers: int | None = None  # CPU stage processes; None: per device (engine.default_workers); not fingerprinted
     window_overlap: int = 32
     shard_size: int | None = None
     include_text: bool = True
@@ -51,6 +53,8 @@ class AnnotateConfig:
             raise ConfigError("use just one of --resume and --force")
         if self.batch_size < 1:
             raise ConfigError("--batch-size must be at least 1")
+        if self.workers is not None and self.workers < 0:
+            raise ConfigError("--workers must not be negative")
         if self.batch_tokens is not None and self.batch_tokens < 64:
             raise ConfigError("--batch-tokens must be at least 64")
         if self.window_overlap < 0:
@@ -71,6 +75,8 @@ class RunStats:
     seconds: float = 0.0
     resumed_from: int = 0  # items already done by the interrupted run this one resumed
     resumed_words: int = 0
+    startup_seconds: float = 0.0  # from the call to the first batch written (imports, model load, first batch)
+    workers: int = 0
     entities: Counter = field(default_factory=Counter)
     output: Path | None = None
     rejects: Path | None = None
@@ -93,6 +99,8 @@ def default_rejects_path(output: Path) -> Path:
 def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str], *,
              config: AnnotateConfig = AnnotateConfig()) -> RunStats:
     """Annotate every document of ``inputs`` into ``output``; returns the run's counts."""
+    called = time.perf_counter()
+    from .engine import default_workers, run_stages
     from .inference import TokenClassifier
     from .model import pick_device, resolve_model_dir
     from .tagging import default_batch_tokens
@@ -118,24 +126,29 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     }
     progress = store.start(fingerprint, resume=config.resume, force=config.force)
     resumed_from, resumed_words = progress.items, progress.words
-    seconds = 0.0
+    seconds = startup = 0.0
+    workers = 0
     if not store.finished:
         classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
                                           batch_tokens=batch_tokens, window_overlap=config.window_overlap,
                                           quantize=config.quantize, precision=config.precision)
         items = open_records(files, options=config.reader)
-        batches = _prepared_batches(items, classifier, config, skip=progress.items)
+        workers = default_workers(device) if config.workers is None else config.workers
+        settings = StageSettings.from_tagger(classifier.tagger)
+        jobs = ((job, [r.text for r in job[1]]) for job in _batches(items, config, skip=progress.items))
         bar = _progress_bar(config.progress, initial=progress.items)
         started = time.perf_counter()  # throughput counts from the first document, not the model load
         try:
-            for batch, records, rejects, prepared in prefetch(batches, depth=2):
-                spans = classifier.predict(prepared)
+            for (batch, records, rejects), spans in run_stages(jobs, tagger=classifier.tagger, settings=settings,
+                                                                workers=workers):
                 annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
                 words = sum(len(r.text.split()) for r in records)
                 part = store.write_part(annotated, rejects, items=len(batch), words=words)
-                del annotated, spans, prepared
+                del annotated, spans
                 release_memory()
                 progress.add(part)
+                if not startup:
+                    startup = time.perf_counter() - called
                 if bar is not None:
                     bar.update(len(batch))
                     elapsed = time.perf_counter() - started
@@ -148,6 +161,7 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     store.finish()
     return RunStats(read=progress.items, annotated=progress.records, rejected=progress.rejects,
                     words=progress.words, seconds=seconds, resumed_from=resumed_from, resumed_words=resumed_words,
+                    startup_seconds=startup, workers=workers,
                     entities=progress.entities, output=output, rejects=rejects_path if progress.rejects else None)
 
 
@@ -159,8 +173,8 @@ def _input_id(file) -> str:
     return f"{file.format}:{os.path.abspath(file.path)}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _prepared_batches(items: Iterator[Record | Reject], classifier, config: AnnotateConfig, *, skip: int):
-    """Batches of input items with their records segmented and tokenized (runs in the prefetch thread)."""
+def _batches(items: Iterator[Record | Reject], config: AnnotateConfig, *, skip: int):
+    """``(items, records, rejects)`` per batch of input items, after those done before a resume."""
     skipped = 0
     for batch in chunks(items, config.batch_size):
         if skipped < skip:  # resume: these items are in complete parts already
@@ -174,7 +188,7 @@ def _prepared_batches(items: Iterator[Record | Reject], classifier, config: Anno
             if path and line.isdigit():
                 raise InputFormatError(path, int(line), first.reason, fix="drop --strict to collect rejects and go on")
             raise InputFormatError(first.source, None, first.reason, fix="drop --strict to collect rejects and go on")
-        yield batch, records, rejects, classifier.prepare([r.text for r in records])
+        yield batch, records, rejects
 
 
 def _progress_bar(enabled: bool, *, initial: int):

@@ -12,6 +12,7 @@ pack consecutive sentences, so the model sees the same document context as in tr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # A period after these (or after a single letter, an initial) belongs to the word, as in CoNLL.
 _ABBREVIATIONS = (
@@ -42,25 +43,30 @@ def split_words(text: str) -> list[Offsets]:
 
 def split_sentences(text: str) -> list[list[Offsets]]:
     """Words of ``text`` grouped into sentences (each a non-empty list of character spans)."""
-    sentences: list[list[Offsets]] = []
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[list[Offsets]]:
+    """The sentences of :func:`split_sentences`, found lazily (flat memory on a long text)."""
     current: list[Offsets] = []
-    words = split_words(text)
-    for i, (start, end) in enumerate(words):
+    words = (m.span() for m in WORD_RE.finditer(text))
+    nxt = next(words, None)
+    while nxt is not None:
+        start, end = nxt
+        nxt = next(words, None)
         if current and "\n" in text[current[-1][1]:start]:
-            sentences.append(current)
+            yield current
             current = []
         current.append((start, end))
         if text[start:end] in _END or (text[start:end] in _CLOSERS and len(current) > 1
                                        and text[current[-2][0]:current[-2][1]] in _END):
-            nxt = words[i + 1] if i + 1 < len(words) else None
             if nxt is None:
                 continue
             if text[nxt[0]:nxt[1]] in _CLOSERS and nxt[0] == end:
                 continue  # a closing quote or bracket right after the stop belongs to this sentence
             first = text[nxt[0]]
             if nxt[0] > end and (first.isupper() or first.isdigit() or first in _OPENERS):
-                sentences.append(current)
+                yield current
                 current = []
     if current:
-        sentences.append(current)
-    return sentences
+        yield current
