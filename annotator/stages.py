@@ -51,7 +51,7 @@ class StageSettings:
     overlap: int
     labels: tuple[str, ...]
     decoding: str = "constrained"
-    long_chars: int = LONG_DOC_CHARS
+    long_chars: int = LONG_DOC_CHARS  # longer documents are streamed (prepare_stream)
     piece_windows: int = PIECE_WINDOWS
 
     def __post_init__(self) -> None:
@@ -73,6 +73,8 @@ class StageSettings:
     def from_tagger(cls, tagger, **kwargs) -> StageSettings:
         """The settings of a loaded :class:`annotator.tagging.WordTagger` (same windows, same decoding)."""
         encoder = tagger.encoder
+        kwargs.setdefault("long_chars", LONG_DOC_CHARS)  # read now, so that tests can lower it
+        kwargs.setdefault("piece_windows", PIECE_WINDOWS)
         return cls(tokenizer_json=encoder.tokenizer.backend_tokenizer.to_str(),
                    prefix_ids=tuple(encoder.prefix_ids), suffix_ids=tuple(encoder.suffix_ids),
                    max_length=encoder.budget + encoder.n_special, context=encoder.context, overlap=encoder.overlap,
