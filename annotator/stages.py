@@ -35,7 +35,7 @@ from .windows import CONTEXTS, PIECE_CACHE_WORDS, fill_gaps
 
 LONG_DOC_CHARS = 100_000  # documents longer than this are streamed piece by piece
 PIECE_WINDOWS = 256  # windows per piece of a streamed document (at least)
-_STREAM_SENTENCES = 512  # sentences tokenized together while streaming a document
+_STREAM_SENTENCES = 128  # sentences tokenized together while streaming a document
 
 
 @dataclass(frozen=True)
@@ -475,14 +475,17 @@ def _spans(packed: Packed, word_label: np.ndarray, word_prob: np.ndarray, senten
     return out
 
 
-def stream_spans(preparer: Preparer, text: str, run_forward) -> list[Span]:
-    """Spans of one long document, prepared, run (``run_forward(packed) -> log_probs``) and finished
-    piece by piece: only one piece's arrays are held at a time."""
+def iter_streamed_spans(preparer: Preparer, text: str, run_forward) -> Iterator[Span]:
+    """Spans of one long document, emitted as they are decoded: prepared, run
+    (``run_forward(packed) -> log_probs``) and finished piece by piece, one piece in memory at a time."""
     settings = preparer.settings
-    spans: list[Span] = []
     for piece in preparer.prepare_stream(text):
-        spans.extend(finish(piece, run_forward(piece), labels=settings.labels, decoding=settings.decoding)[0])
-    return spans
+        yield from finish(piece, run_forward(piece), labels=settings.labels, decoding=settings.decoding)[0]
+
+
+def stream_spans(preparer: Preparer, text: str, run_forward) -> list[Span]:
+    """The spans of :func:`iter_streamed_spans` as a list (what an output record holds)."""
+    return list(iter_streamed_spans(preparer, text, run_forward))
 
 
 def is_long(text: str, settings: StageSettings) -> bool:
