@@ -13,10 +13,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from test_annotate import _parts_done, _run_cli, make_texts
 
 from annotator.run import AnnotateConfig, annotate
-
-from test_annotate import _parts_done, _run_cli, make_texts
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +49,7 @@ def test_any_number_of_workers_gives_the_same_bytes(tmp_path, corpus, random_mod
         assert (stats.annotated, stats.rejected, stats.workers) == (150, 1, workers)
         outputs.append(out.read_bytes())
     assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
-    assert (tmp_path / f"w2.rejects.jsonl").read_bytes() == (tmp_path / f"w0.rejects.jsonl").read_bytes()
+    assert (tmp_path / "w2.rejects.jsonl").read_bytes() == (tmp_path / "w0.rejects.jsonl").read_bytes()
 
 
 def test_streamed_documents_have_the_spans_of_whole_ones(tmp_path, corpus, random_model, monkeypatch):
@@ -77,13 +76,12 @@ def _annotated(out: Path, corpus: Path, model: Path) -> Path:
 def test_kill_9_during_a_multi_worker_run_then_resume_with_other_workers(tmp_path, random_model):
     corpus = tmp_path / "big.jsonl"
     with open(corpus, "w") as out:
-        for i, text in enumerate(make_texts(300, seed=11)):
-            out.write(json.dumps({"id": i, "text": text}) + "\n")
+        out.writelines(json.dumps({"id": i, "text": text}) + "\n" for i, text in enumerate(make_texts(300, seed=11)))
         out.write("not json\n")
     common = ["-m", random_model, corpus, "--batch-size", "8", "-q", "--device", "cpu"]
     reference = tmp_path / "ref.jsonl"
     done = subprocess.run([sys.executable, "-m", "annotator", "annotate", *map(str, common), "-o", reference,
-                           "--workers", "0"], capture_output=True)
+                           "--workers", "0"], check=False, capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
     out = tmp_path / "out.jsonl"
     proc = _run_cli(["annotate", *common, "-o", out, "--workers", "2"])
