@@ -28,7 +28,7 @@ from itertools import islice
 
 import numpy as np
 
-from .decode import DECODINGS, _label_kinds, viterbi
+from .decode import DECODINGS, _label_kinds, transition_scores
 from .labels import Span, split_tag, tags_to_spans
 from .segment import iter_sentences, split_sentences
 from .windows import CONTEXTS, PIECE_CACHE_WORDS, fill_gaps
@@ -413,9 +413,11 @@ def finish(packed: Packed, log_probs: np.ndarray, *, labels: tuple[str, ...],
         new_sentence[1:] = row_sentence[1:] != row_sentence[:-1]
         previous[new_sentence] = -1
         bad = is_inside[best] & (previous != types)
-        for s in np.unique(row_sentence[bad]).tolist():
-            a, b = np.searchsorted(row_sentence, [s, s + 1])
-            best[a:b] = viterbi(rows[a:b], labels)
+        if bad.any():
+            invalid = np.unique(row_sentence[bad])
+            firsts = np.searchsorted(row_sentence, invalid)
+            lasts = np.searchsorted(row_sentence, invalid, side="right")
+            _viterbi_many(rows, firsts, lasts, labels, best)
     elif decoding not in DECODINGS:
         raise ValueError(f"decoding must be one of {DECODINGS}, not {decoding!r}")
     word_label = np.full(n_words, -1, dtype=np.int64)
@@ -425,16 +427,46 @@ def finish(packed: Packed, log_probs: np.ndarray, *, labels: tuple[str, ...],
     return _spans(packed, word_label, word_prob, sentence_of_word, _codes(labels))
 
 
+def _viterbi_many(rows: np.ndarray, firsts: np.ndarray, ends: np.ndarray, labels: tuple[str, ...],
+                  best: np.ndarray) -> None:
+    """:func:`annotator.decode.viterbi` on each sequence ``rows[firsts[k]:ends[k]]`` at once (the same
+    arithmetic, step by step over all sequences), written into ``best``."""
+    start, trans = transition_scores(labels)
+    n_labels = len(labels)
+    lengths = ends - firsts
+    order = np.argsort(-lengths, kind="stable")  # longest first: the sequences still going are a prefix
+    firsts, lengths = firsts[order], lengths[order]
+    n_steps = int(lengths[0])
+    score = rows[firsts] + start
+    back = np.zeros((n_steps, len(firsts), n_labels), dtype=np.int64)
+    finals = np.zeros((len(firsts), n_labels))
+    before = len(firsts)
+    for t in range(1, n_steps):
+        going = int((lengths > t).sum())  # a prefix: the lengths are sorted
+        finals[going:before] = score[going:before]  # the sequences of length t end here
+        cand = score[:going, :, None] + trans
+        step = cand.argmax(1)
+        back[t, :going] = step
+        score = np.take_along_axis(cand, step[:, None, :], 1)[:, 0, :] + rows[firsts[:going] + t]
+        before = going
+    finals[:before] = score
+    for k in range(len(firsts)):
+        n = int(lengths[k])
+        path = np.empty(n, dtype=np.int64)
+        path[-1] = int(finals[k].argmax())
+        for t in range(n - 1, 0, -1):
+            path[t - 1] = back[t, k, path[t]]
+        best[firsts[k]:firsts[k] + n] = path
+
+
 def _spans(packed: Packed, word_label: np.ndarray, word_prob: np.ndarray, sentence_of_word: np.ndarray,
            codes: _LabelCodes) -> list[list[Span]]:
     n_words = len(word_label)
     doc_of_sentence = np.repeat(np.arange(packed.n_docs), packed.doc_sentences)
     out: list[list[Span]] = [[] for _ in range(packed.n_docs)]
     probs = word_prob.tolist()
-    char_spans = packed.word_spans
     sentence_starts = np.cumsum(packed.sentence_words) - packed.sentence_words
     gap_sentences = np.unique(sentence_of_word[word_label < 0])
-    found: list[tuple[int, int, int, str]] = []  # (doc, first word, end word, type)
     if codes.iob2 and n_words:
         labelled = np.where(word_label < 0, 0, word_label)
         kind, etype = codes.kind[labelled], codes.type[labelled]
@@ -449,29 +481,38 @@ def _spans(packed: Packed, word_label: np.ndarray, word_prob: np.ndarray, senten
         first_words = np.flatnonzero(starts)
         nxt = np.searchsorted(breaks, first_words, side="right")
         ends = np.append(breaks, n_words)[nxt]
-        skip = np.isin(sentence_of_word[first_words], gap_sentences) if len(gap_sentences) else None
-        docs = doc_of_sentence[sentence_of_word[first_words]]
+        keep = ~np.isin(sentence_of_word[first_words], gap_sentences) if len(gap_sentences) else slice(None)
+        first_words, ends = first_words[keep], ends[keep]
+        found_docs = doc_of_sentence[sentence_of_word[first_words]]
         names = codes.type_names
-        for k, (d, a, b, t) in enumerate(zip(docs.tolist(), first_words.tolist(), ends.tolist(),
-                                             etype[first_words].tolist())):
-            if skip is None or not skip[k]:
-                found.append((d, a, b, names[t]))
+        found_labels = [names[t] for t in etype[first_words].tolist()]
         redo = gap_sentences.tolist()
     else:
+        first_words = ends = found_docs = np.zeros(0, dtype=np.int64)
+        found_labels = []
         redo = list(range(len(packed.sentence_words)))
-    for s in redo:  # words without a subword (filled as in fill_gaps), or labels that are not plain IOB2
-        a = int(sentence_starts[s])
-        n = int(packed.sentence_words[s])
-        ids = word_label[a:a + n].tolist()
-        tags = fill_gaps([codes.labels[i] if i >= 0 else None for i in ids])
-        d = int(doc_of_sentence[s])
-        found.extend((d, a + span.start, a + span.end, span.label) for span in tags_to_spans(tags))
-    if redo:
-        found.sort(key=lambda f: (f[0], f[1]))
-    for d, a, b, label in found:
-        word_probs = probs[a:b]
-        out[d].append(Span(int(char_spans[a, 0]), int(char_spans[b - 1, 1]), label,
-                           round(sum(word_probs) / len(word_probs), 4)))
+    if redo:  # words without a subword (filled as in fill_gaps), or labels that are not plain IOB2
+        extra: list[tuple[int, int, int, str]] = []
+        for s in redo:
+            a = int(sentence_starts[s])
+            n = int(packed.sentence_words[s])
+            tags = fill_gaps([codes.labels[i] if i >= 0 else None for i in word_label[a:a + n].tolist()])
+            d = int(doc_of_sentence[s])
+            extra.extend((d, a + span.start, a + span.end, span.label) for span in tags_to_spans(tags))
+        if extra:
+            docs_x, firsts_x, ends_x, labels_x = zip(*extra)
+            found_docs = np.concatenate([found_docs, docs_x])
+            first_words = np.concatenate([first_words, firsts_x])
+            ends = np.concatenate([ends, ends_x])
+            found_labels = found_labels + list(labels_x)
+            order = np.lexsort((first_words, found_docs))
+            found_docs, first_words, ends = found_docs[order], first_words[order], ends[order]
+            found_labels = [found_labels[k] for k in order.tolist()]
+    char_starts = packed.word_spans[first_words, 0].tolist()
+    char_ends = packed.word_spans[ends - 1, 1].tolist() if len(ends) else []
+    for d, a, b, label, start, end in zip(found_docs.tolist(), first_words.tolist(), ends.tolist(), found_labels,
+                                          char_starts, char_ends):
+        out[d].append(Span(start, end, label, round(sum(probs[a:b]) / (b - a), 4)))
     return out
 
 

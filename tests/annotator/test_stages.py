@@ -172,3 +172,19 @@ def test_finish_of_nothing():
     empty = Packed(np.zeros((0, 2), dtype=np.int64), *(np.zeros(0, dtype=np.int64),) * 2,
                    *(np.zeros(0, dtype=np.int64),) * 5)
     assert finish(empty, np.zeros((0, len(LABELS)), dtype=np.float32), labels=LABELS) == []
+
+
+def test_viterbi_over_many_sentences_at_once_is_viterbi_per_sentence():
+    from annotator.decode import viterbi
+    from annotator.stages import _viterbi_many
+
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        lengths = rng.integers(1, 12, size=rng.integers(1, 8))
+        rows = rng.normal(size=(lengths.sum() + 3, len(LABELS))).astype(np.float32)
+        firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) + 1
+        best = np.full(len(rows), -7)
+        _viterbi_many(rows, firsts, firsts + lengths, LABELS, best)
+        for a, n in zip(firsts, lengths):
+            assert best[a:a + n].tolist() == viterbi(rows[a:a + n], LABELS).tolist()
+        assert best[0] == -7 and best[-2:].tolist() == [-7] * 2
