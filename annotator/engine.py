@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .batching import prefetch
@@ -44,40 +44,49 @@ def default_workers(device) -> int:
     return max(0, min((os.cpu_count() or 1) - 1, MAX_DEFAULT_WORKERS))
 
 
-Job = tuple[Any, Sequence[str]]  # (anything the caller wants back, the texts of the batch)
+Job = tuple[Any, Sequence[str], Any]  # (anything the caller wants back, the texts of the batch, payload)
 
 
-def run_stages(jobs: Iterator[Job], *, tagger, settings: StageSettings, workers: int = 0
-               ) -> Iterator[tuple[Any, list[list[Span]]]]:
-    """``(tag, spans per text)`` for each ``(tag, texts)`` job, in order; ``tagger`` runs the model."""
+def run_stages(jobs: Iterator[Job], *, tagger, settings: StageSettings, workers: int = 0,
+               finalize: Callable[[Any, list[list[Span]]], Any] | None = None
+               ) -> Iterator[tuple[Any, list[list[Span]], Any]]:
+    """``(tag, spans per text, finalize(payload, spans))`` for each ``(tag, texts, payload)`` job, in order.
+
+    ``tagger`` runs the model. ``finalize`` (a picklable function, e.g. a serializer) runs after
+    finish, in the worker where there are workers; None gives None.
+    """
     if workers < 0:
         raise ValueError("workers must not be negative")
-    long_preparer = Preparer(settings)  # for streamed documents, in this thread
+    streaming: list[Preparer] = []  # for streamed documents, in this thread (made when first needed)
 
     def run_forward(packed: Packed):
         return forward(packed, tagger=tagger)
 
+    def streamed(texts: Sequence[str], long: list[int]) -> list[list[Span] | None]:
+        """Spans of the long documents among ``texts`` (streamed), None in the places of the others."""
+        if not streaming:
+            streaming.append(Preparer(settings))
+        longs = set(long)
+        return [stream_spans(streaming[0], text, run_forward) if i in longs else None for i, text in enumerate(texts)]
+
     def with_long(texts: Sequence[str], long: list[int], short_spans: list[list[Span]]) -> list[list[Span]]:
         if not long:
             return short_spans
-        out: list[list[Span]] = []
         pending = iter(short_spans)
-        longs = set(long)
-        for i, text in enumerate(texts):
-            out.append(stream_spans(long_preparer, text, run_forward) if i in longs else next(pending))
-        return out
+        return [s if s is not None else next(pending) for s in streamed(texts, long)]
 
     if workers == 0:
         preparer = Preparer(settings)
 
         def prepared():
-            for tag, texts in jobs:
+            for tag, texts, payload in jobs:
                 short, long = split_long(texts, settings)
-                yield tag, texts, long, preparer.prepare(short)
+                yield tag, texts, payload, long, preparer.prepare(short)
 
-        for tag, texts, long, packed in prefetch(prepared(), depth=2):
+        for tag, texts, payload, long, packed in prefetch(prepared(), depth=2):
             spans = finish(packed, run_forward(packed), labels=settings.labels, decoding=settings.decoding)
-            yield tag, with_long(texts, long, spans)
+            spans = with_long(texts, long, spans)
+            yield tag, spans, finalize(payload, spans) if finalize is not None else None
         return
 
     from concurrent.futures import ProcessPoolExecutor
@@ -97,24 +106,21 @@ def run_stages(jobs: Iterator[Job], *, tagger, settings: StageSettings, workers:
                     if job is None:
                         exhausted = True
                         break
-                    tag, texts = job
+                    tag, texts, payload = job
                     short, long = split_long(texts, settings)
-                    to_forward.append((tag, texts, long, pool.submit(_prepare, short)))
+                    to_forward.append((tag, texts, payload, long, pool.submit(_prepare, short)))
                 if to_forward:
-                    tag, texts, long, future = to_forward.popleft()
+                    tag, texts, payload, long, future = to_forward.popleft()
                     packed = future.result()
                     log_probs = run_forward(packed)
-                    long_spans = with_long(texts, long, [[] for _ in range(packed.n_docs)])
-                    to_yield.append((tag, long, long_spans, pool.submit(_finish, packed.without_tokens(), log_probs)))
-                    del packed, log_probs
-                while to_yield and (len(to_yield) > depth or not to_forward or to_yield[0][3].done()):
-                    tag, long, long_spans, future = to_yield.popleft()
-                    spans = future.result()
-                    if long:
-                        pending = iter(spans)
-                        longs = set(long)
-                        spans = [s if i in longs else next(pending) for i, s in enumerate(long_spans)]
-                    yield tag, spans
+                    long_spans = streamed(texts, long) if long else None
+                    to_yield.append((tag, pool.submit(_finish, packed.without_tokens(), log_probs, long_spans,
+                                                      finalize, payload)))
+                    del packed, log_probs, long_spans
+                while to_yield and (len(to_yield) > depth or not to_forward or to_yield[0][1].done()):
+                    tag, future = to_yield.popleft()
+                    spans, finalized = future.result()
+                    yield tag, spans, finalized
                 if exhausted and not to_forward and not to_yield:
                     return
         except BaseException:
@@ -133,6 +139,12 @@ def _prepare(texts: Sequence[str]) -> Packed:
     return _WORKER["preparer"].prepare(texts)
 
 
-def _finish(packed: Packed, log_probs) -> list[list[Span]]:
+def _finish(packed: Packed, log_probs, long_spans: list[list[Span]] | None, finalize, payload
+            ) -> tuple[list[list[Span]], Any]:
+    """Finish a batch; the spans of its streamed documents (done in the main process) go in their places."""
     settings = _WORKER["preparer"].settings
-    return finish(packed, log_probs, labels=settings.labels, decoding=settings.decoding)
+    spans = finish(packed, log_probs, labels=settings.labels, decoding=settings.decoding)
+    if long_spans is not None:
+        pending = iter(spans)
+        spans = [s if s is not None else next(pending) for s in long_spans]
+    return spans, finalize(payload, spans) if finalize is not None else None

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .batching import chunks, release_memory
@@ -19,7 +20,7 @@ from .errors import ConfigError, InputFormatError
 from .parts import PartStore
 from .readers import ReaderOptions, expand_inputs, open_records
 from .records import Annotated, Record, Reject
-from .stages import StageSettings
+from .stages import StageSettings, serialize_jsonl
 from .writers import FIXED_KEYS, format_for
 
 DEFAULT_BATCH_SIZE = 256  # documents per batch (the length-sorting buffer and the resume unit)
@@ -135,15 +136,17 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
         items = open_records(files, options=config.reader)
         workers = default_workers(device) if config.workers is None else config.workers
         settings = StageSettings.from_tagger(classifier.tagger)
-        jobs = ((job, [r.text for r in job[1]]) for job in _batches(items, config, skip=progress.items))
+        jobs = ((job, [r.text for r in job[1]], job[1]) for job in _batches(items, config, skip=progress.items))
+        # JSONL lines are serialized with the finish stage (in the workers, where there are workers)
+        finalize = partial(serialize_jsonl, include_text=config.include_text) if fmt == "jsonl" else None
         bar = _progress_bar(config.progress, initial=progress.items)
         started = time.perf_counter()  # throughput counts from the first document, not the model load
         try:
-            for (batch, records, rejects), spans in run_stages(jobs, tagger=classifier.tagger, settings=settings,
-                                                                workers=workers):
+            for (batch, records, rejects), spans, data in run_stages(jobs, tagger=classifier.tagger, settings=settings,
+                                                                      workers=workers, finalize=finalize):
                 annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
                 words = sum(len(r.text.split()) for r in records)
-                part = store.write_part(annotated, rejects, items=len(batch), words=words)
+                part = store.write_part(annotated, rejects, items=len(batch), words=words, serialized=data)
                 del annotated, spans
                 release_memory()
                 progress.add(part)

@@ -529,6 +529,19 @@ def stream_spans(preparer: Preparer, text: str, run_forward) -> list[Span]:
     return list(iter_streamed_spans(preparer, text, run_forward))
 
 
+def serialize_jsonl(records: Sequence, spans: Sequence[Sequence[Span]], *, include_text: bool = True) -> bytes:
+    """The JSONL lines of ``records`` (:class:`annotator.records.Record`) with their ``spans``: the bytes
+    :class:`annotator.writers.JsonlWriter` writes (so a worker can serialize its batch)."""
+    import io
+
+    from .records import Annotated
+    from .writers.jsonl import JsonlWriter
+
+    buffer = io.BytesIO()
+    JsonlWriter(buffer, include_text=include_text).write([Annotated(r, tuple(s)) for r, s in zip(records, spans)])
+    return buffer.getvalue()
+
+
 def is_long(text: str, settings: StageSettings) -> bool:
     return len(text) > settings.long_chars
 
