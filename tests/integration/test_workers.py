@@ -122,3 +122,19 @@ def test_a_huge_document_is_tagged_in_flat_memory(random_model):
     peak(30_000)  # warm-up: the word cache, the first forward pass
     small, large = peak(30_000), peak(300_000)
     assert large < 1.3 * small, (small, large)
+
+
+def test_the_gpu_benchmark_runs_its_cpu_path(tmp_path, random_model):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(make_texts(12))))
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(["bash", str(root / "benchmarks" / "gpu.sh"), "--device", "cpu", "--model", str(random_model),
+                           "--corpus", str(corpus), "--repeat", "2", "--pipeline-docs", "3"],
+                          capture_output=True, text=True, env={**os.environ, "PYTHON": sys.executable}, check=False,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = done.stdout[done.stdout.index("| method |"):]
+    for method in ("| annotate (bf16, --workers auto, JSONL in, parquet out) |", "| bare forward bf16 (ceiling) |",
+                   "| transformers pipeline (batch 32, bf16) |"):
+        assert method in table
+    assert "24 documents" in done.stdout
