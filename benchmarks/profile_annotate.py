@@ -30,9 +30,10 @@ STAGES = {  # (file suffix, function name) whose cumulative time is the stage's
     "prepare: tokenize (word pieces)": ("annotator/stages.py", "pieces"),
     "prepare: all": ("annotator/stages.py", "prepare"),
     "forward (model)": ("annotator/stages.py", "forward"),
-    "finish (decode, spans)": ("annotator/stages.py", "finish"),
-    "write (serialize, part files)": ("annotator/parts.py", "write_part"),
-    "write: JSON serialization": ("annotator/writers/jsonl.py", "_line"),
+    "finish: decode, spans": ("annotator/stages.py", "finish"),
+    "finish: serialize JSONL": ("annotator/stages.py", "serialize_jsonl"),
+    "write part files": ("annotator/parts.py", "write_part"),
+    "JSON encoding (json.dumps, in serialize)": ("annotator/writers/jsonl.py", "_line"),
     "count words (str.split)": ("annotator/run.py", "<genexpr>"),
 }
 
