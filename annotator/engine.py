@@ -117,7 +117,7 @@ def run_stages(jobs: Iterator[Job], *, tagger, settings: StageSettings, workers:
                     to_yield.append((tag, pool.submit(_finish, packed.without_tokens(), log_probs, long_spans,
                                                       finalize, payload)))
                     del packed, log_probs, long_spans
-                while to_yield and (len(to_yield) > depth or not to_forward or to_yield[0][1].done()):
+                while to_yield and (len(to_yield) > depth or (exhausted and not to_forward) or to_yield[0][1].done()):
                     tag, future = to_yield.popleft()
                     spans, finalized = future.result()
                     yield tag, spans, finalized
@@ -139,7 +139,7 @@ def _prepare(texts: Sequence[str]) -> Packed:
     return _WORKER["preparer"].prepare(texts)
 
 
-def _finish(packed: Packed, log_probs, long_spans: list[list[Span]] | None, finalize, payload
+def _finish(packed: Packed, log_probs, long_spans: list[list[Span] | None] | None, finalize, payload
             ) -> tuple[list[list[Span]], Any]:
     """Finish a batch; the spans of its streamed documents (done in the main process) go in their places."""
     settings = _WORKER["preparer"].settings
