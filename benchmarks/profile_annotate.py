@@ -62,7 +62,8 @@ def main() -> None:
             require_data()
             docs = list(documents())
         else:
-            docs = [json.loads(line) for line in open(args.corpus, encoding="utf-8") if line.strip()]
+            with open(args.corpus, encoding="utf-8") as handle:
+                docs = [json.loads(line) for line in handle if line.strip()]
         docs = docs[: args.docs] * args.repeat
         corpus = tmp / "corpus.jsonl"
         with open(corpus, "w", encoding="utf-8") as out:
