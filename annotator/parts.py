@@ -103,16 +103,22 @@ class PartStore:
     # -- parts ------------------------------------------------------------------------------------
 
     def write_part(self, annotated: Sequence[Annotated], rejects: Sequence[Reject], *, items: int,
-                   words: int) -> dict:
-        """Write one part (annotations and rejects) and record it in the manifest."""
+                   words: int, serialized: bytes | None = None) -> dict:
+        """Write one part (annotations and rejects) and record it in the manifest.
+
+        ``serialized``: the part's JSONL bytes, already serialized from ``annotated`` (jsonl only).
+        """
         index = len(self.manifest["parts"])
         name = f"part-{index:05d}"
         data = self.dir / (name + SUFFIX[self.fmt])
         tmp = data.with_name(data.name + ".tmp")
         if self.fmt == "jsonl":
             with open(tmp, "wb") as handle:
-                with open_writer("jsonl", handle, include_text=self.include_text) as writer:
-                    writer.write(annotated)
+                if serialized is not None:
+                    handle.write(serialized)
+                else:
+                    with open_writer("jsonl", handle, include_text=self.include_text) as writer:
+                        writer.write(annotated)
                 handle.flush()
                 os.fsync(handle.fileno())
         else:

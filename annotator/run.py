@@ -11,15 +11,17 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from .batching import chunks, prefetch
+from .batching import chunks
 from .choices import Decoding, Precision, Quantization, check
 from .errors import ConfigError, InputFormatError
 from .memory import release_memory
 from .parts import PartStore
 from .readers import ReaderOptions, ReadProgress, expand_inputs, open_records
 from .records import Annotated, Record, Reject
+from .stages import StageSettings, serialize_jsonl
 from .stats import RunStats
 from .writers import FIXED_KEYS, format_for
 
@@ -38,6 +40,7 @@ class AnnotateConfig:
     precision: Precision = "auto"
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int | None = None  # None: per device (tagging.default_batch_tokens)
+    workers: int | None = None  # CPU stage processes; None: per device (engine.default_workers); not fingerprinted
     window_overlap: int = 32
     shard_size: int | None = None
     include_text: bool = True
@@ -56,6 +59,8 @@ class AnnotateConfig:
             raise ConfigError("use just one of --resume and --force")
         if self.batch_size < 1:
             raise ConfigError("--batch-size must be at least 1")
+        if self.workers is not None and self.workers < 0:
+            raise ConfigError("--workers must not be negative")
         if self.batch_tokens is not None and self.batch_tokens < 64:
             raise ConfigError("--batch-tokens must be at least 64")
         if self.window_overlap < 0:
@@ -80,6 +85,8 @@ def default_rejects_path(output: Path) -> Path:
 def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str], *,
              config: AnnotateConfig = AnnotateConfig()) -> RunStats:
     """Annotate every document of ``inputs`` into ``output``; returns the run's counts."""
+    called = time.perf_counter()
+    from .engine import default_workers, run_stages
     from .inference import TokenClassifier
     from .model import pick_device, resolve_model_dir
     from .tagging import default_batch_tokens
@@ -111,18 +118,24 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
                                           quantize=config.quantize, precision=config.precision)
         read = ReadProgress(files)
         items = open_records(files, options=config.reader, progress=read)
-        batches = _prepared_batches(items, classifier, config, skip=stats.read)
+        stats.workers = default_workers(device) if config.workers is None else config.workers
+        settings = StageSettings.from_tagger(classifier.tagger)
+        jobs = ((job, [r.text for r in job[1]], job[1]) for job in _batches(items, config, skip=stats.read))
+        # JSONL lines are serialized with the finish stage (in the workers, where there are workers)
+        finalize = partial(serialize_jsonl, include_text=config.include_text) if fmt == "jsonl" else None
         bar = _progress_bar(config.progress, total=read.total, initial=stats.read)
         started = time.perf_counter()  # throughput counts from the first document, not the model load
         try:
-            for batch, records, rejects, prepared in prefetch(batches, depth=2):
-                spans = classifier.predict(prepared)
+            for (batch, records, rejects), spans, data in run_stages(jobs, tagger=classifier.tagger, settings=settings,
+                                                                      workers=stats.workers, finalize=finalize):
                 annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
                 words = sum(len(r.text.split()) for r in records)
-                part = store.write_part(annotated, rejects, items=len(batch), words=words)
-                del annotated, spans, prepared
+                part = store.write_part(annotated, rejects, items=len(batch), words=words, serialized=data)
+                del annotated, spans
                 release_memory()
                 stats.add(part)
+                if not stats.startup_seconds:
+                    stats.startup_seconds = time.perf_counter() - called
                 if bar is not None:
                     bar.update(len(batch) if read.total is None else read.bytes_read - bar.n)
                     elapsed = time.perf_counter() - started
@@ -149,8 +162,8 @@ def _input_id(file) -> str:
     return f"{file.format}:{os.path.abspath(file.path)}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _prepared_batches(items: Iterator[Record | Reject], classifier, config: AnnotateConfig, *, skip: int):
-    """Batches of input items with their records segmented and tokenized (runs in the prefetch thread)."""
+def _batches(items: Iterator[Record | Reject], config: AnnotateConfig, *, skip: int):
+    """``(items, records, rejects)`` per batch of input items, after those done before a resume."""
     skipped = 0
     for batch in chunks(items, config.batch_size):
         if skipped < skip:  # resume: these items are in complete parts already
@@ -164,7 +177,7 @@ def _prepared_batches(items: Iterator[Record | Reject], classifier, config: Anno
             if path and line.isdigit():
                 raise InputFormatError(path, int(line), first.reason, fix="drop --strict to collect rejects and go on")
             raise InputFormatError(first.source, None, first.reason, fix="drop --strict to collect rejects and go on")
-        yield batch, records, rejects, classifier.prepare([r.text for r in records])
+        yield batch, records, rejects
 
 
 def _progress_bar(enabled: bool, *, total: int | None, initial: int):

@@ -12,6 +12,9 @@ pack consecutive sentences, so the model sees the same document context as in tr
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Iterator
+from itertools import pairwise
 
 # A period after these (or after a single letter, an initial) belongs to the word, as in CoNLL.
 _ABBREVIATIONS = (
@@ -21,7 +24,8 @@ _ABBREVIATIONS = (
 
 WORD_RE = re.compile(
     r"(?:[^\W\d_]\.){2,}"                     # U.S.  U.K.
-    r"|(?i:" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$)"  # Mr.  Inc.
+    # Mr.  Inc.  (the lookahead first: 2-4 letters and a period, else the 38 names need not be tried)
+    r"|(?=[^\W\d_]{2,4}\.)(?i:" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$)"
     r"|[^\W\d_]\.(?=\s)"                       # initials: B. Young
     r"|\d+(?:[.,:/-]\d+)*"                    # 1,000.50  2-1  12:30
     r"|['’]s\b"                               # clitic 's
@@ -31,6 +35,8 @@ WORD_RE = re.compile(
 _END = frozenset(".!?")
 _CLOSERS = frozenset("\"'”’)]»")
 _OPENERS = frozenset("\"'“‘([«")
+_NEWLINE = re.compile("\n")
+_ENDER = re.compile("[" + re.escape("".join(sorted(_END | _CLOSERS))) + "]")
 
 Offsets = tuple[int, int]
 
@@ -41,26 +47,61 @@ def split_words(text: str) -> list[Offsets]:
 
 
 def split_sentences(text: str) -> list[list[Offsets]]:
-    """Words of ``text`` grouped into sentences (each a non-empty list of character spans)."""
-    sentences: list[list[Offsets]] = []
+    """Words of ``text`` grouped into sentences (each a non-empty list of character spans).
+
+    The sentences of :func:`iter_sentences`, found with Python work only at line breaks and at
+    one-character words that can end a sentence, not at every word.
+    """
+    spans = split_words(text)
+    n = len(spans)
+    if n == 0:
+        return []
+    starts = [s for s, _ in spans]
+    breaks = {bisect_left(starts, m.start()) for m in _NEWLINE.finditer(text)}  # before that word
+    breaks.discard(0)
+    breaks.discard(n)
+    enders: set[int] = set()
+    for m in _ENDER.finditer(text):
+        i = bisect_left(starts, m.start())
+        if i < n and spans[i][1] == m.end() and starts[i] == m.start():
+            enders.add(i)
+    for i in sorted(enders):
+        char = text[starts[i]]
+        if char in _END or (char in _CLOSERS and i > 0 and i not in breaks and i - 1 in enders
+                            and text[starts[i - 1]] in _END):
+            if i + 1 >= n:
+                continue
+            nxt_start, end = starts[i + 1], spans[i][1]
+            if nxt_start == end and i + 1 in enders and text[nxt_start] in _CLOSERS:
+                continue  # a closing quote or bracket right after the stop belongs to this sentence
+            first = text[nxt_start]
+            if nxt_start > end and (first.isupper() or first.isdigit() or first in _OPENERS):
+                breaks.add(i + 1)
+    cuts = [0, *sorted(breaks), n]
+    return [spans[a:b] for a, b in pairwise(cuts)]
+
+
+def iter_sentences(text: str) -> Iterator[list[Offsets]]:
+    """The sentences of :func:`split_sentences`, found lazily (flat memory on a long text)."""
     current: list[Offsets] = []
-    words = split_words(text)
-    for i, (start, end) in enumerate(words):
+    words = (m.span() for m in WORD_RE.finditer(text))
+    nxt = next(words, None)
+    while nxt is not None:
+        start, end = nxt
+        nxt = next(words, None)
         if current and "\n" in text[current[-1][1]:start]:
-            sentences.append(current)
+            yield current
             current = []
         current.append((start, end))
         if text[start:end] in _END or (text[start:end] in _CLOSERS and len(current) > 1
                                        and text[current[-2][0]:current[-2][1]] in _END):
-            nxt = words[i + 1] if i + 1 < len(words) else None
             if nxt is None:
                 continue
             if text[nxt[0]:nxt[1]] in _CLOSERS and nxt[0] == end:
                 continue  # a closing quote or bracket right after the stop belongs to this sentence
             first = text[nxt[0]]
             if nxt[0] > end and (first.isupper() or first.isdigit() or first in _OPENERS):
-                sentences.append(current)
+                yield current
                 current = []
     if current:
-        sentences.append(current)
-    return sentences
+        yield current

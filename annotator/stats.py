@@ -21,6 +21,8 @@ class RunStats:
     seconds: float = 0.0
     resumed_from: int = 0  # items already done by the interrupted run this one resumed
     resumed_words: int = 0
+    startup_seconds: float = 0.0  # from the call to the first batch written (imports, model load, first batch)
+    workers: int = 0  # CPU stage processes the run used
     entities: Counter = field(default_factory=Counter)
     output: Path | None = None
     rejects: Path | None = None

@@ -9,6 +9,12 @@
 
     python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy,int8,bf16]
     python benchmarks/throughput.py --device cuda --corpus conll.jsonl --docs 0 --skip spacy,int8   # on a GPU
+    python benchmarks/throughput.py --tiny --docs 0 --repeat 3 --workers 0,1,2   # everything but the model
+    bash benchmarks/gpu.sh                                                       # the GPU suite (see there)
+
+``--tiny`` puts a 1-layer, hidden-32 random model with the shipped model's tokenizer, labels and
+annotator.json in the model's place (benchmarks/tiny_model.py) and times annotate alone, once per
+``--workers`` value: the cost of everything but the model, and how it scales with worker processes.
 
 On a GPU machine without ../shared, build the corpus here first (`python benchmarks/corpus.py
 OUT.jsonl`, into a git-ignored folder) and pass it with --corpus.
@@ -38,29 +44,64 @@ def _sync() -> None:
         torch.cuda.synchronize()
 
 
-def bench_annotate(corpus: Path, model, *, quantize: str = "none", precision: str = "fp32") -> tuple[float, float]:
+def bench_annotate(corpus: Path, model, *, quantize: str = "none", precision: str = "fp32", workers: int | None = None,
+                   fmt: str = "jsonl") -> tuple[float, float]:
+    """(seconds from the first document to the end, wall seconds with the model load) of one annotate run."""
     from annotator.run import AnnotateConfig, annotate
+
+    def config(**kwargs) -> AnnotateConfig:
+        return AnnotateConfig(model=model, progress=False, quantize=quantize, precision=precision, device=DEVICE,
+                              workers=workers, **kwargs)
 
     with tempfile.TemporaryDirectory() as tmp:
         warm = Path(tmp) / "warm.jsonl"  # a warm-up run first, as the other methods get one
         with open(corpus, encoding="utf-8") as src, open(warm, "w", encoding="utf-8") as dst:
             dst.writelines(line for _, line in zip(range(16), src))
-        annotate([str(warm)], Path(tmp) / "warm-out.jsonl",
-                 config=AnnotateConfig(model=model, progress=False, quantize=quantize, precision=precision,
-                                       device=DEVICE))
+        annotate([str(warm)], Path(tmp) / f"warm-out.{fmt}", config=config())
         started = time.perf_counter()
-        stats = annotate([str(corpus)], Path(tmp) / "out.jsonl",
-                         config=AnnotateConfig(model=model, progress=False, quantize=quantize, precision=precision,
-                                               device=DEVICE))
+        stats = annotate([str(corpus)], Path(tmp) / f"out.{fmt}", config=config())
         wall = time.perf_counter() - started
     return stats.seconds, wall
 
 
-def bench_pipeline(texts: list[str], model_dir: Path) -> float:
+def parse_workers(value: str) -> list[int | None]:
+    """``0,1,2`` → [0, 1, 2]; ``auto`` → [None] (annotate's default for the device)."""
+    return [None if v.strip() == "auto" else int(v) for v in value.split(",") if v.strip()]
+
+
+def tiny_main(args, docs: list[dict]) -> None:
+    """annotate with a tiny random model, once per --workers value: words/s side by side."""
+    import os
+
+    import torch
+    from tiny_model import build_tiny_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = build_tiny_model(Path(tmp) / "tiny", source=args.model)
+        corpus = Path(tmp) / "corpus.jsonl"
+        write_jsonl(corpus, docs)
+        words = sum(len(d["text"].split()) for d in docs)
+        rows = []
+        for workers in parse_workers(args.workers or "0,1,2"):
+            seconds, wall = bench_annotate(corpus, model, precision=args.precision, workers=workers, fmt=args.format)
+            name = f"annotate --workers {'auto' if workers is None else workers}"
+            rows.append((name, words / seconds, seconds, wall))
+            print(f"{name}: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
+    print()
+    print(f"tiny random model (1 layer, hidden 32); {len(docs)} documents, {words:,} words; {args.format} out; "
+          f"{os.cpu_count()} cores, {torch.get_num_threads()} torch threads, {platform.processor() or platform.machine()}")
+    print("| method | words/s | seconds | wall s (with model load) |")
+    print("|---|---|---|---|")
+    for name, wps, seconds, wall in rows:
+        print(f"| {name} | {wps:,.0f} | {seconds:.1f} | {wall:.1f} |")
+    print(json.dumps({name: round(wps) for name, wps, _, _ in rows}))
+
+
+def bench_pipeline(texts: list[str], model_dir: Path, *, bf16: bool = False) -> float:
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.bfloat16 if bf16 else torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     ner = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
                    batch_size=32, device=DEVICE, stride=32)
@@ -128,9 +169,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="model directory [default: the shipped model]")
     parser.add_argument("--docs", type=int, default=200, help="how many documents (0: all, about 1,400)")
-    parser.add_argument("--skip", default="", help="comma-separated: pipeline, spacy, int8, bf16")
+    parser.add_argument("--skip", default="", help="comma-separated: pipeline, spacy, int8, bf16, fp32 (the fp32 "
+                        "bare forward), other (annotate in the other precision)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     parser.add_argument("--corpus", default=None, help="a JSONL corpus (id, text) instead of ../shared/data")
+    parser.add_argument("--repeat", type=int, default=1, help="repeat the documents this many times")
+    parser.add_argument("--workers", default=None,
+                        help="annotate --workers for the annotate runs: one value, or several (0,1,2) with --tiny; "
+                             "auto: the default for the device [default: auto; with --tiny 0,1,2]")
+    parser.add_argument("--format", default="jsonl", choices=["jsonl", "parquet"], help="annotate's output format")
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                        help="annotate's precision for the default run (and the pipeline's, when bf16)")
+    parser.add_argument("--pipeline-docs", type=int, default=0,
+                        help="run the transformers pipeline on the first N documents only (0: all)")
+    parser.add_argument("--tiny", action="store_true", help="a tiny random model in the model's place: annotate only")
     args = parser.parse_args()
     global DEVICE
     DEVICE = args.device
@@ -146,6 +198,11 @@ def main() -> None:
         json.loads(line) for line in open(args.corpus, encoding="utf-8") if line.strip()]
     if args.docs:
         docs = docs[: args.docs]
+    docs = [dict(d, id=f"{d['id']}#{k}" if k else d["id"]) for k in range(args.repeat) for d in docs]
+    if args.tiny:
+        tiny_main(args, docs)
+        return
+    workers = parse_workers(args.workers or "auto")[0]
     texts = [d["text"] for d in docs]
     words = sum(len(t.split()) for t in texts)
     results: dict[str, float] = {}
@@ -154,27 +211,36 @@ def main() -> None:
         write_jsonl(corpus, docs)
         from annotator.inference import TokenClassifier
 
-        default_bf16 = TokenClassifier.load(model_dir, device=DEVICE).tagger.bf16
+        default_bf16 = TokenClassifier.load(model_dir, device=DEVICE, precision=args.precision).tagger.bf16
         default = f"annotate (default settings: {'bf16' if default_bf16 else 'fp32'} here)"
-        seconds, wall = bench_annotate(corpus, model_dir, precision="auto")
+        if args.precision != "auto" or args.workers or args.format != "jsonl":
+            default = (f"annotate ({'bf16' if default_bf16 else 'fp32'}, --workers {args.workers or 'auto'}, "
+                       f"JSONL in, {args.format} out)")
+        seconds, wall = bench_annotate(corpus, model_dir, precision=args.precision, workers=workers, fmt=args.format)
         results[default] = seconds
         print(f"{default}: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
         other = "fp32" if default_bf16 else "bf16"
-        if other == "fp32" or "bf16" not in skip:
-            seconds, wall = bench_annotate(corpus, model_dir, precision=other)
+        if "other" not in skip and (other == "fp32" or "bf16" not in skip):
+            seconds, wall = bench_annotate(corpus, model_dir, precision=other, workers=workers, fmt=args.format)
             results[f"annotate --precision {other}"] = seconds
             print(f"annotate {other}: {words / seconds:,.0f} words/s", flush=True)
         if "int8" not in skip:
-            seconds, wall = bench_annotate(corpus, model_dir, quantize="int8")
+            seconds, wall = bench_annotate(corpus, model_dir, quantize="int8", workers=workers, fmt=args.format)
             results["annotate --quantize int8"] = seconds
             print(f"annotate int8: {words / seconds:,.0f} words/s", flush=True)
-    results["bare forward fp32 (ceiling)"] = bench_bare_forward(texts, model_dir)
-    print(f"bare forward: {words / results['bare forward fp32 (ceiling)']:,.0f} words/s", flush=True)
+    if "fp32" not in skip:
+        results["bare forward fp32 (ceiling)"] = bench_bare_forward(texts, model_dir)
+        print(f"bare forward: {words / results['bare forward fp32 (ceiling)']:,.0f} words/s", flush=True)
     if "bf16" not in skip:
         results["bare forward bf16 (ceiling)"] = bench_bare_forward(texts, model_dir, bf16=True)
+        print(f"bare forward bf16: {words / results['bare forward bf16 (ceiling)']:,.0f} words/s", flush=True)
     if "pipeline" not in skip:
-        results["transformers pipeline (batch 32)"] = bench_pipeline(texts, model_dir)
-        print(f"pipeline: {words / results['transformers pipeline (batch 32)']:,.0f} words/s", flush=True)
+        pipeline_texts = texts[: args.pipeline_docs] if args.pipeline_docs else texts
+        pipeline_bf16 = args.precision == "bf16"
+        name = f"transformers pipeline (batch 32{', bf16' if pipeline_bf16 else ''})"
+        seconds = bench_pipeline(pipeline_texts, model_dir, bf16=pipeline_bf16)
+        results[name] = seconds * words / sum(len(t.split()) for t in pipeline_texts)  # as if on every document
+        print(f"pipeline: {words / results[name]:,.0f} words/s", flush=True)
     if "spacy" not in skip:
         spacy_seconds = bench_spacy(texts)
         if spacy_seconds is None:
@@ -185,7 +251,7 @@ def main() -> None:
     where = torch.cuda.get_device_name() if DEVICE.startswith("cuda") else (
         f"{torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}")
     print(f"{len(docs)} documents, {words:,} words; model {model_dir}; torch {torch.__version__}; {where}")
-    print("| method | words/s | seconds |")
+    print("| method | words/s | seconds (the pipeline's scaled to the whole corpus) |")
     print("|---|---|---|")
     for name, seconds in results.items():
         print(f"| {name} | {words / seconds:,.0f} | {seconds:.1f} |")
@@ -194,6 +260,7 @@ def main() -> None:
     fp32_name = "annotate --precision fp32" if default_bf16 else default
     ratios = {
         "annotate default / pipeline": (default, "transformers pipeline (batch 32)"),
+        "annotate default / pipeline bf16": (default, "transformers pipeline (batch 32, bf16)"),
         "annotate default / bare forward (same precision)": (
             default, "bare forward bf16 (ceiling)" if default_bf16 else "bare forward fp32 (ceiling)"),
         "annotate default / spaCy sm": (default, "spaCy en_core_web_sm NER"),

@@ -1,6 +1,6 @@
 """Raw-text segmentation: words with exact offsets, sentence breaks."""
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.segment import split_sentences, split_words
@@ -39,3 +39,22 @@ def test_words_are_ordered_non_overlapping_and_cover_all_non_space(text):
     covered = "".join(text[s:e] for s, e in spans)
     assert covered == "".join(ch for ch in text if not ch.isspace())
     assert [w for sent in split_sentences(text) for w in sent] == spans
+
+
+_PIECES = list("abstnmrMSK. !?\"'’”)]»“([«-1,\n_é") + [
+    "Mr.", "MRS.", "\u017ft.", "Sept.", "U.S.", " B. ", "...", "'s", "co.", "Inc.", "\u212a", "\ufb05.", "a1", "12.5"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=25).map("".join))
+def test_fast_paths_find_the_words_and_sentences_of_the_plain_rules(text):
+    """The word pattern with its abbreviation guard matches as the unguarded one did, and
+    split_sentences (work at candidate words only) equals iter_sentences (every word)."""
+    import re
+
+    from annotator.segment import _ABBREVIATIONS, WORD_RE, iter_sentences
+
+    plain = re.compile(r"(?:[^\W\d_]\.){2,}|(?i:" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$)|[^\W\d_]\.(?=\s)"
+                       r"|\d+(?:[.,:/-]\d+)*|['’]s\b|[^\W_]+(?:(?:-|['’](?!s\b))[^\W_]+)*|\S")
+    assert [m.span() for m in WORD_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert split_sentences(text) == list(iter_sentences(text))

@@ -69,3 +69,15 @@ def samples() -> Path:
 def shared_data() -> Path:
     """The reference corpora (research licences: read in place, never copied into the repo)."""
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def random_model(tmp_path_factory) -> Path:
+    """A 1-layer, 32-wide random BERT token classifier with the shipped model's tokenizer, labels and
+    annotator.json (benchmarks/tiny_model.py): the real windows and decoding, at almost no model cost."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tiny_model", ROOT / "benchmarks" / "tiny_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_tiny_model(tmp_path_factory.mktemp("random_model"), seed=1)
