@@ -16,7 +16,8 @@ from pathlib import Path
 
 from .batching import chunks, prefetch, release_memory
 from .errors import ConfigError, InputFormatError
-from .parts import PartStore
+from .outputs import Inputs, RunLock, check_output, lock_path, tmp_path
+from .parts import PartStore, items_digest
 from .readers import ReaderOptions, expand_inputs, open_records
 from .records import Annotated, Record, Reject
 from .writers import FIXED_KEYS, format_for
@@ -93,7 +94,6 @@ def default_rejects_path(output: Path) -> Path:
 def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str], *,
              config: AnnotateConfig = AnnotateConfig()) -> RunStats:
     """Annotate every document of ``inputs`` into ``output``; returns the run's counts."""
-    from .inference import TokenClassifier
     from .model import pick_device, resolve_model_dir
     from .tagging import default_batch_tokens
 
@@ -101,11 +101,13 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     fmt = format_for(output, config.format)
     if fmt == "spacy" and not config.include_text:
         raise ConfigError("--no-text cannot apply to spacy output: a Doc always holds its text")
-    files = expand_inputs(inputs, options=config.reader)  # bad paths fail here, before the model loads
+    rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
+    own = own_paths(output, rejects_path)
+    files = expand_inputs(inputs, options=config.reader, exclude=own)  # bad paths fail here, before the model loads
+    _check_outputs(inputs, files, output, rejects_path, config)
     model_dir = resolve_model_dir(config.model)
     device = pick_device(config.device)
     batch_tokens = config.batch_tokens or default_batch_tokens(device)  # resolved once: the run and its resume agree
-    rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
     store = PartStore(output, fmt, include_text=config.include_text, shard_size=config.shard_size,
                       rejects=rejects_path)
     fingerprint = {  # what must not change between a run and its --resume
@@ -116,54 +118,90 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
         "batch_tokens": batch_tokens,
         "window_overlap": config.window_overlap, "include_text": config.include_text,
     }
-    progress = store.start(fingerprint, resume=config.resume, force=config.force)
-    resumed_from, resumed_words = progress.items, progress.words
-    seconds = 0.0
-    if not store.finished:
-        classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
-                                          batch_tokens=batch_tokens, window_overlap=config.window_overlap,
-                                          quantize=config.quantize, precision=config.precision)
-        items = open_records(files, options=config.reader)
-        batches = _prepared_batches(items, classifier, config, skip=progress.items)
-        bar = _progress_bar(config.progress, initial=progress.items)
-        started = time.perf_counter()  # throughput counts from the first document, not the model load
+    with RunLock(output):
+        progress = store.start(fingerprint, resume=config.resume, force=config.force)
+        resumed_from, resumed_words = progress.items, progress.words
         try:
-            for batch, records, rejects, prepared in prefetch(batches, depth=2):
-                spans = classifier.predict(prepared)
-                annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
-                words = sum(len(r.text.split()) for r in records)
-                part = store.write_part(annotated, rejects, items=len(batch), words=words)
-                del annotated, spans, prepared
-                release_memory()
-                progress.add(part)
-                if bar is not None:
-                    bar.update(len(batch))
-                    elapsed = time.perf_counter() - started
-                    bar.set_postfix_str(f"{(progress.words - resumed_words) / max(elapsed, 1e-9):,.0f} words/s, "
-                                        f"{progress.rejects} rejected")
-        finally:
-            if bar is not None:
-                bar.close()
-        seconds = time.perf_counter() - started
-    store.finish()
+            seconds = _run(store, progress, files, model_dir, batch_tokens, config)
+        except BaseException:
+            store.abandon()  # a failed start leaves no parts directory behind
+            raise
+        store.finish()
     return RunStats(read=progress.items, annotated=progress.records, rejected=progress.rejects,
-                    words=progress.words, seconds=seconds, resumed_from=resumed_from, resumed_words=resumed_words,
-                    entities=progress.entities, output=output, rejects=rejects_path if progress.rejects else None)
+                    words=progress.words, seconds=seconds, resumed_from=resumed_from,
+                    resumed_words=resumed_words, entities=progress.entities, output=output,
+                    rejects=rejects_path if progress.rejects else None)
+
+
+def own_paths(output: Path, rejects: Path) -> list[Path]:
+    """What a run on ``output`` writes besides it: never read back as input from a directory walk."""
+    parts = output.with_name(output.name + ".parts")
+    return [output, parts, rejects, lock_path(output), tmp_path(output), tmp_path(rejects)]
+
+
+def _check_outputs(inputs, files, output: Path, rejects: Path, config: AnnotateConfig) -> None:
+    """The output and the rejects file are no inputs and no devices; existence is PartStore's to judge."""
+    read = Inputs.of([f.path for f in files if not f.stdin], stdin=any(f.stdin for f in files),
+                     dirs=[p for p in inputs if os.fspath(p) != "-" and os.path.isdir(p)])
+    check_output(output, inputs=read, force=True, directory=config.shard_size is not None)
+    check_output(rejects, inputs=read, force=True, what="--rejects")
+    if os.path.abspath(rejects) == os.path.abspath(output):
+        raise ConfigError(f"--rejects {rejects} is the output itself; name another file")
+
+
+def _run(store: PartStore, progress, files, model_dir: Path, batch_tokens: int, config: AnnotateConfig) -> float:
+    """Annotate the items after those done (nothing once finished); returns the seconds it took."""
+    from .inference import TokenClassifier
+
+    if store.finished:
+        return 0.0
+    classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
+                                      batch_tokens=batch_tokens, window_overlap=config.window_overlap,
+                                      quantize=config.quantize, precision=config.precision)
+    items = open_records(files, options=config.reader)
+    batches = _prepared_batches(items, classifier, config, skip=progress.items, store=store)
+    bar = _progress_bar(config.progress, initial=progress.items)
+    resumed_words = progress.words
+    started = time.perf_counter()  # throughput counts from the first document, not the model load
+    try:
+        for batch, records, rejects, prepared in prefetch(batches, depth=2):
+            spans = classifier.predict(prepared)
+            annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
+            words = sum(len(r.text.split()) for r in records)
+            part = store.write_part(annotated, rejects, items=len(batch), words=words, digest=items_digest(batch))
+            del annotated, spans, prepared
+            release_memory()
+            progress.add(part)
+            if bar is not None:
+                bar.update(len(batch))
+                elapsed = time.perf_counter() - started
+                bar.set_postfix_str(f"{(progress.words - resumed_words) / max(elapsed, 1e-9):,.0f} words/s, "
+                                    f"{progress.rejects} rejected")
+    finally:
+        if bar is not None:
+            bar.close()
+    return time.perf_counter() - started
 
 
 def _input_id(file) -> str:
-    """An input file as the resume check sees it: format, path, size and modification time."""
+    """An input file as the resume check sees it: format, path, size and modification time.
+    (Stdin has none: the per-part digests check it, see PartStore.check_resumed.)"""
     if file.stdin:
         return f"{file.format}:-"
-    stat = os.stat(file.path)
+    try:
+        stat = os.stat(file.path)
+    except OSError as exc:  # a dangling link or a loop: read, it becomes a reject naming it
+        return f"{file.format}:{os.path.abspath(file.path)}:{exc.strerror}"
     return f"{file.format}:{os.path.abspath(file.path)}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _prepared_batches(items: Iterator[Record | Reject], classifier, config: AnnotateConfig, *, skip: int):
+def _prepared_batches(items: Iterator[Record | Reject], classifier, config: AnnotateConfig, *, skip: int,
+                      store: PartStore):
     """Batches of input items with their records segmented and tokenized (runs in the prefetch thread)."""
     skipped = 0
-    for batch in chunks(items, config.batch_size):
-        if skipped < skip:  # resume: these items are in complete parts already
+    for index, batch in enumerate(chunks(items, config.batch_size)):
+        if skipped < skip:  # resume: these items are in complete parts already; the same ones?
+            store.check_resumed(index, items_digest(batch))
             skipped += len(batch)
             continue
         records = [item for item in batch if isinstance(item, Record)]

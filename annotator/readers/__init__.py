@@ -20,6 +20,7 @@ from .jsonl import read_jsonl
 from .options import FORMATS, ReaderOptions
 from .parquet import read_parquet
 from .text import read_text
+from .validity import validate
 
 Reader = Callable[..., Iterator[Record | Reject]]  # reader(file: InputFile, *, options) -> Iterator
 
@@ -50,7 +51,8 @@ def open_records(
 
 def _stream(files: list[InputFile], options: ReaderOptions) -> Iterator[Record | Reject]:
     for file in files:
-        yield from READERS[file.format](file, options=options)
+        for item in READERS[file.format](file, options=options):
+            yield validate(item)  # the one validity rule: an unencodable record is a reject
 
 
 __all__ = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import InputFormatError
@@ -59,10 +59,12 @@ def _input_file(path: str, fmt: str) -> InputFile:
     return InputFile(path=path, format=fmt, compressed=compressed)
 
 
-def _walk(top: str, seen: set[str] | None = None) -> Iterator[str]:
+def _walk(top: str, seen: set[str] | None = None, exclude: Collection[str] = ()) -> Iterator[str]:
     """Every non-hidden file under ``top``, depth first, names sorted; unreadable directories raise.
 
-    Symbolic links to directories are followed, each real directory once (no loops)."""
+    Symbolic links to directories are followed, each real directory once (no loops). A link that
+    leads nowhere (dangling, or a loop) is yielded like a file: reading it gives a Reject naming it.
+    Paths in ``exclude`` (absolute: the run's own outputs) are skipped."""
     seen = set() if seen is None else seen
     real = os.path.realpath(top)
     if real in seen:
@@ -74,17 +76,21 @@ def _walk(top: str, seen: set[str] | None = None) -> Iterator[str]:
     except OSError as exc:
         raise InputFormatError(top, None, f"cannot read directory: {exc.strerror or exc}") from exc
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (exclude and os.path.abspath(entry.path) in exclude):
             continue
-        if entry.is_dir():  # follows symlinks to directories
-            yield from _walk(entry.path, seen)
+        try:
+            is_dir = entry.is_dir()  # follows symlinks to directories
+        except OSError:  # a symlink loop (ELOOP) or an unreadable link
+            is_dir = False
+        if is_dir:
+            yield from _walk(entry.path, seen, exclude)
         else:
             yield entry.path
 
 
-def _from_directory(top: str, options: ReaderOptions) -> list[InputFile]:
+def _from_directory(top: str, options: ReaderOptions, exclude: Collection[str] = ()) -> list[InputFile]:
     found = []
-    for path in _walk(top):
+    for path in _walk(top, exclude=exclude):
         fmt = options.input_format or detect_format(path)
         if fmt is not None:
             found.append(_input_file(path, fmt))
@@ -105,14 +111,17 @@ def _is_pattern(path: str) -> bool:
     return any(char in path for char in "*?[")
 
 
-def _from_glob(pattern: str, options: ReaderOptions) -> list[InputFile]:
+def _from_glob(pattern: str, options: ReaderOptions, exclude: Collection[str] = ()) -> list[InputFile]:
     matches = sorted(glob.glob(pattern, recursive=True))  # glob itself skips hidden names
     if not matches:
         raise InputFormatError(pattern, None, "no such file or directory")
     found = []
     for path in matches:
+        if exclude and any(os.path.abspath(path) == p or os.path.abspath(path).startswith(p + os.sep)
+                           for p in exclude):
+            continue
         if os.path.isdir(path):
-            found.extend(_from_directory(path, options))
+            found.extend(_from_directory(path, options, exclude))
         elif options.input_format or detect_format(path):
             found.append(_from_file(path, options))
     if not found:
@@ -120,8 +129,12 @@ def _from_glob(pattern: str, options: ReaderOptions) -> list[InputFile]:
     return found
 
 
-def expand_inputs(inputs: Sequence[str | os.PathLike[str]], *, options: ReaderOptions) -> list[InputFile]:
+def expand_inputs(inputs: Sequence[str | os.PathLike[str]], *, options: ReaderOptions,
+                  exclude: Collection[str | os.PathLike[str]] = ()) -> list[InputFile]:
     """Expand files, directories, glob patterns and ``-`` (stdin) into files to read, in order.
+
+    ``exclude``: paths (files or directories) that directory walks and globs skip: the run's own
+    output, parts, rejects and lock, so an output inside an input directory is never read back.
 
     Raises InputFormatError for a path that does not exist and matches no glob, a file given by
     name whose suffix has no reader (fix: ``--input-format``), stdin given twice, or Parquet on stdin.
@@ -130,6 +143,7 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]], *, options: ReaderOp
         raise TypeError("inputs must be a sequence of paths, not a single path")
     files: list[InputFile] = []
     stdin_seen = False
+    skip = frozenset(os.path.abspath(os.fspath(path)) for path in exclude)
     for item in inputs:
         path = os.fspath(item)
         if path == STDIN:
@@ -141,11 +155,11 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]], *, options: ReaderOp
             stdin_seen = True
             files.append(InputFile(path=STDIN_NAME, format=fmt, stdin=True))
         elif os.path.isdir(path):
-            files.extend(_from_directory(path, options))
+            files.extend(_from_directory(path, options, skip))
         elif os.path.exists(path):  # a regular file, or a named pipe such as <(zcat …)
             files.append(_from_file(path, options))
         elif _is_pattern(path):
-            files.extend(_from_glob(path, options))
+            files.extend(_from_glob(path, options, skip))
         else:
             raise InputFormatError(path, None, "no such file or directory")
     return files
