@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .conll import ConllFormat, Sentence, read_documents
+from .errors import ConfigError, InputFormatError
+from .outputs import Inputs, atomic_open, atomic_write_text, check_output
 from .scoring import score
 from .tagging import WordTagger
 
@@ -19,9 +23,14 @@ def tag_conll(paths: Sequence[str | Path], tagger: WordTagger, *, fmt: ConllForm
 
     def words() -> Iterable[list[tuple[str, ...]]]:
         for path in paths:
+            sentences = 0
             for doc in read_documents(path, fmt=fmt):
                 pending.append(doc)
+                sentences += len(doc)
                 yield [s.words for s in doc]
+            if not sentences:
+                raise InputFormatError(path, None, "holds no sentences (empty, or only -DOCSTART- lines)",
+                                       fix="give a CoNLL file with one `token ... TAG` line per word")
 
     for doc_tags in tagger.tag_documents(words()):
         yield pending.popleft(), doc_tags
@@ -39,22 +48,30 @@ def evaluate_files(
     decoding: str = "constrained",
     quantize: str = "none",
     precision: str = "auto",
+    force: bool = False,
 ) -> dict:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
 
     Returns the report ``{"overall", "per_type", "documents", "sentences", "tokens", ...}``; writes
     it as JSON to ``output``, and ``token gold pred`` lines (blank line between sentences, the
-    input conlleval reads) to ``predictions``, if given.
+    input conlleval reads) to ``predictions``, if given: never onto an input, an existing file only
+    with ``force``, each written whole or not at all.
     """
     from .model import load_model
 
+    reads = Inputs.of(paths)
+    targets = [(option, Path(p)) for option, p in (("--output", output), ("--predictions", predictions)) if p]
+    for option, target in targets:
+        check_output(target, inputs=reads, force=force, what=option)
+    if len(targets) == 2 and os.path.abspath(targets[0][1]) == os.path.abspath(targets[1][1]):
+        raise ConfigError("--output and --predictions name the same file; give two names")
     loaded = load_model(model, device=device, quantize=quantize)
     tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding, precision=precision)
     gold: list[list[str]] = []
     pred: list[list[str]] = []
     n_docs = 0
-    handle = open(predictions, "w", encoding="utf-8") if predictions else None
-    try:
+    with contextlib.ExitStack() as stack:
+        handle = stack.enter_context(atomic_open(predictions, "w", encoding="utf-8")) if predictions else None
         for doc, doc_tags in tag_conll(paths, tagger, fmt=fmt):
             n_docs += 1
             for sentence, tags in zip(doc, doc_tags):
@@ -63,9 +80,6 @@ def evaluate_files(
                 if handle:
                     handle.writelines(f"{w} {g} {p}\n" for w, g, p in zip(sentence.words, sentence.tags, tags))
                     handle.write("\n")
-    finally:
-        if handle:
-            handle.close()
     report = score(gold, pred)
     report.update({
         "documents": n_docs,
@@ -78,7 +92,7 @@ def evaluate_files(
         "precision": precision,
     })
     if output:
-        Path(output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        atomic_write_text(output, json.dumps(report, indent=2) + "\n")
     return report
 
 

@@ -122,9 +122,11 @@ def check_output(path: str | os.PathLike[str], *, inputs: Inputs | None = None, 
             raise ConfigError(f"{what} {path} is a directory; name a file")
         if not force:
             raise ConfigError(f"{what} {path} exists; {force_hint}")
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:  # missing directories are created: check the first that is there
+        parent = parent.parent
     if not parent.is_dir():
-        raise ConfigError(f"{what} {path}: the directory {parent} does not exist; create it first")
+        raise ConfigError(f"{what} {path}: {parent} is not a directory; choose another path")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError(f"{what} {path}: the directory {parent} is not writable; choose another path")
     return path

@@ -17,10 +17,10 @@ from pathlib import Path
 from .batching import chunks, prefetch, release_memory
 from .errors import ConfigError, InputFormatError
 from .outputs import Inputs, RunLock, check_output, lock_path, tmp_path
-from .parts import PartStore, items_digest
+from .parts import SUFFIX, PartStore, items_digest
 from .readers import ReaderOptions, expand_inputs, open_records
 from .records import Annotated, Record, Reject
-from .writers import FIXED_KEYS, format_for
+from .writers import FIXED_KEYS, SUFFIXES, format_for
 
 DEFAULT_BATCH_SIZE = 256  # documents per batch (the length-sorting buffer and the resume unit)
 
@@ -99,6 +99,10 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
 
     output = Path(output)
     fmt = format_for(output, config.format)
+    named = SUFFIXES.get(output.suffix.lower())
+    if named is not None and named != fmt and not config.force:
+        raise ConfigError(f"--format {fmt} does not match the suffix of {output} (a {named} name); name the output "
+                          f"{output.with_suffix(SUFFIX[fmt]).name}, or pass --force to write {fmt} under that name")
     if fmt == "spacy" and not config.include_text:
         raise ConfigError("--no-text cannot apply to spacy output: a Doc always holds its text")
     rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)

@@ -60,8 +60,8 @@ def bench_pipeline(texts: list[str], model_dir: Path) -> float:
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32, trust_remote_code=False)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
     ner = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
                    batch_size=32, device=DEVICE, stride=32)
     ner(texts[:2])  # warm-up

@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 from annotator.conll import ConllFormat
-from annotator.model import META_FILE, load_model
+from annotator.model import META_FILE, load_model, load_weights
+from annotator.outputs import atomic_write_text
 from annotator.tagging import WordTagger
 
 from .card import write_card
@@ -25,9 +26,8 @@ from .metrics import score_model
 def to_float16(model_dir: Path) -> None:
     """Store the weights of ``model_dir`` in float16 (half the size; loaded back as float32)."""
     import torch
-    from transformers import AutoModelForTokenClassification
 
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)
+    model = load_weights(model_dir, dtype=torch.float32)
     model.half().save_pretrained(model_dir, safe_serialization=True)
 
 
@@ -45,7 +45,7 @@ def rescore(model_dir: Path, *, dev: Path | None = None, test: Path | None = Non
     meta["scores_precision"] = "fp32"
     if step:
         meta.setdefault("post_processing", []).append(step)
-    (model_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(model_dir / META_FILE, json.dumps(meta, indent=2) + "\n")
     write_card(model_dir / "README.md", meta)
     return scores
 

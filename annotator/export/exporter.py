@@ -11,7 +11,6 @@ no half-written file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections import Counter
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..conll import ConllFormat
 from ..errors import ConfigError, InputFormatError
+from ..outputs import Inputs, atomic_write, check_output
 from .align import AlignmentReport, check_alignment
 from .annotations import annotation_to_doc, iter_annotation_records
 from .conll_docs import ConllCounts, check_n_sents, conll_to_docs, write_conll
@@ -133,14 +133,9 @@ def export_spacy(
 
 
 def _check_targets(targets: list[Path], files: list[Path], *, force: bool) -> None:
-    inputs = {path.resolve() for path in files}
+    reads = Inputs.of(files)
     for target in targets:
-        if target.resolve() in inputs:
-            raise ConfigError(f"{target} is also an input; choose another --output")
-        if target.is_dir():
-            raise ConfigError(f"{target} is a directory; --output names a file")
-        if target.exists() and not force:
-            raise ConfigError(f"{target} exists; pass --force to overwrite it")
+        check_output(target, inputs=reads, force=force, what="--output")
 
 
 def _read_docs(
@@ -183,17 +178,10 @@ def _counted(docs: Iterable[Doc], stats: ExportStats) -> Iterator[Doc]:
         yield doc
 
 
-@contextlib.contextmanager
-def _replacing(target: Path) -> Iterator[Path]:
+def _replacing(target: Path):
     """Yield a temporary path beside ``target``; on success it replaces ``target``, on error it is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    return atomic_write(target)
 
 
 def write_docbin(docs: Iterable[Doc], path: str | os.PathLike[str]) -> int:
