@@ -61,12 +61,13 @@ class PartStore:
     """The parts directory and manifest of one output."""
 
     def __init__(self, output: Path, fmt: str, *, include_text: bool, shard_size: int | None,
-                 rejects: Path):
+                 rejects: Path, rejects_replaceable: bool = True):
         self.output = Path(output)
         self.fmt = fmt
         self.include_text = include_text
         self.shard_size = shard_size
         self.rejects = Path(rejects)
+        self.rejects_replaceable = rejects_replaceable  # False for a --rejects path the user named: --force replaces it
         self.dir = self.output.with_name(self.output.name + ".parts")
         self.manifest_path = self.dir / "manifest.json"
         self.manifest: dict = {}
@@ -95,7 +96,7 @@ class PartStore:
         elif self.output.exists() and not self.dir.exists():
             raise ConfigError(f"{self.output} exists; pass --force to overwrite it"
                               + (" (it is complete: there is nothing to resume)" if resume else ""))
-        elif self.rejects.exists() and not self.manifest_path.exists():
+        elif self.rejects.exists() and not self.manifest_path.exists() and not self.rejects_replaceable:
             raise ConfigError(f"{self.rejects} exists (the rejects of an earlier run?); pass --force to replace it, "
                               "or name another file with --rejects")
         if resume and self.manifest_path.exists():

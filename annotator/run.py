@@ -113,7 +113,7 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     device = pick_device(config.device)
     batch_tokens = config.batch_tokens or default_batch_tokens(device)  # resolved once: the run and its resume agree
     store = PartStore(output, fmt, include_text=config.include_text, shard_size=config.shard_size,
-                      rejects=rejects_path)
+                      rejects=rejects_path, rejects_replaceable=config.rejects is None)
     fingerprint = {  # what must not change between a run and its --resume
         "inputs": [_input_id(f) for f in files],
         "model": str(model_dir.resolve()), "format": fmt, "reader": repr(config.reader),
