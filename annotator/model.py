@@ -98,6 +98,18 @@ def read_config(model_dir: Path) -> dict:
     return config
 
 
+def check_known_type(model_dir: Path, config: dict) -> None:
+    """A config whose ``auto_map`` names the directory's own code, for a model type transformers does
+    not know, could only load by running that code: refused, in our words (it is never run)."""
+    from transformers import CONFIG_MAPPING
+
+    model_type = config.get("model_type")
+    if config.get("auto_map") and model_type not in CONFIG_MAPPING:
+        raise ModelError(f"{model_dir / 'config.json'}: model type {model_type!r} needs the directory's own Python "
+                         "code (auto_map), and annotator never runs code from a model directory; use a model of a "
+                         "type transformers knows (bert, roberta, deberta-v2, ...)")
+
+
 def check_safetensors(path: Path) -> None:
     """Raise ModelError unless ``path`` is a whole safetensors file: its header parses and the data it
     announces is all there (a truncated copy or garbage fails here, in one line, not in the loader)."""
@@ -165,6 +177,8 @@ def load_tokenizer(path: Path):
     """A fast tokenizer that accepts pre-split words (BPE tokenizers need ``add_prefix_space``)."""
     from transformers import AutoTokenizer
 
+    if (Path(path) / "config.json").is_file():
+        check_known_type(Path(path), read_config(Path(path)))
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, **SAFE_LOAD)
         try:
@@ -183,7 +197,7 @@ def load_weights(model_dir: Path, **kwargs):
     checked first, safetensors only where there are any, no remote code. ModelError on failure."""
     from transformers import AutoModelForTokenClassification
 
-    read_config(model_dir)
+    check_known_type(model_dir, read_config(model_dir))
     safetensors = check_weights(model_dir)
     try:
         return AutoModelForTokenClassification.from_pretrained(
