@@ -7,11 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from faults_helpers import cli, invoke
 
 from annotator.errors import ModelError
 from annotator.model import check_safetensors, load_model
-
-from faults_helpers import cli, invoke
 
 
 @pytest.fixture
@@ -135,6 +134,6 @@ def test_every_from_pretrained_call_passes_trust_remote_code_false():
     root = Path(__file__).resolve().parents[3]
     for path in [*(root / "annotator").rglob("*.py"), *(root / "training").rglob("*.py"),
                  *(root / "benchmarks").rglob("*.py")]:
-        for call in re.finditer(r"from_pretrained\((.*?)\)\n", path.read_text(), flags=re.S):
+        for call in re.finditer(r"from_pretrained\((.*?)\)\n", path.read_text(), flags=re.DOTALL):
             args = call.group(1)
             assert "trust_remote_code=False" in args or "SAFE_LOAD" in args or "DIR" in args, (path, args)

@@ -147,9 +147,9 @@ def test_a_failed_start_leaves_no_parts_directory(data, model, tmp_path):
 
 def test_a_second_run_on_a_live_output_is_refused_by_name(data, model, tmp_path):
     out = tmp_path / "o.jsonl"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom annotator.outputs import RunLock\n"
-                               f"RunLock({str(out)!r}).acquire()\nprint('held', flush=True)\ntime.sleep(60)"],
-                              cwd=ROOT, stdout=subprocess.PIPE)
+    code = ("import sys, time\nfrom annotator.outputs import RunLock\n"
+            f"RunLock({str(out)!r}).acquire()\nprint('held', flush=True)\ntime.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE)
     try:
         assert holder.stdout.readline() == b"held\n"
         for flag in ("--force", "--resume"):
