@@ -26,7 +26,7 @@ from pathlib import Path
 from .errors import ConfigError
 from .outputs import atomic_open, atomic_write, atomic_write_text, output_error, remove
 from .records import Annotated, Record, Reject
-from .writers import CONCATENATORS, WRITE_ERRORS, open_writer, split_unwritable
+from .writers import CONCATENATORS, FIXED_KEYS, WRITE_ERRORS, open_writer, split_unwritable
 
 MANIFEST_VERSION = 1
 SUFFIX = {"jsonl": ".jsonl", "parquet": ".parquet", "spacy": ".spacy"}
@@ -72,6 +72,7 @@ class PartStore:
         self.manifest_path = self.dir / "manifest.json"
         self.manifest: dict = {}
         self.fresh = False
+        self._kept_types = KeptTypes()
 
     # -- start ------------------------------------------------------------------------------------
 
@@ -150,6 +151,9 @@ class PartStore:
         index = len(self.manifest["parts"])
         name = f"part-{index:05d}"
         data = self.dir / (name + SUFFIX[self.fmt])
+        if self.fmt == "parquet":  # a kept value that fits no column type of earlier parts: that record is a reject
+            annotated, misfits = self._kept_types.split(annotated, self._part_files())
+            rejects = [*rejects, *misfits]
         try:
             self._write_data(data, annotated)
         except WRITE_ERRORS:  # a record the format cannot hold: that record is a reject, the run goes on
@@ -169,6 +173,9 @@ class PartStore:
         self.manifest["parts"].append(part)
         _write_text(self.manifest_path, json.dumps(self.manifest, indent=1))
         return part
+
+    def _part_files(self) -> list[Path]:
+        return [self.dir / part["file"] for part in self.manifest["parts"]]
 
     def _write_data(self, data: Path, annotated: Sequence[Annotated]) -> None:
         if self.fmt == "jsonl":
@@ -230,6 +237,47 @@ class PartStore:
                 size += part["records"]
             if shard or n == 0:
                 self._assemble_file(shard, tmp_dir / f"part-{n:05d}{SUFFIX[self.fmt]}")
+
+
+class KeptTypes:
+    """The Parquet column type of each kept field, from the parts written so far (first non-null type
+    wins), so that a later record whose value cannot join that column is one reject, not a run that
+    fails when the parts are assembled. Rebuilt from the part files' footers after a resume."""
+
+    def __init__(self) -> None:
+        self.types: dict[str, object] = {}
+        self.seen = 0
+
+    def split(self, items: Sequence[Annotated], parts: list[Path]) -> tuple[list[Annotated], list[Reject]]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        for path in parts[self.seen:]:
+            for column in pq.read_schema(path):
+                if column.name not in FIXED_KEYS and not pa.types.is_null(column.type):
+                    self.types.setdefault(column.name, column.type)
+        self.seen = len(parts)
+        good, bad = [], []
+        for item in items:
+            problem = next((name for name, value in item.record.fields.items()
+                            if value is not None and name in self.types and not _fits(value, self.types[name])), None)
+            if problem is None:
+                good.append(item)
+            else:
+                bad.append(Reject(source=item.record.source, id=item.record.id, reason=(
+                    f"cannot be written as parquet: kept field {problem!r} does not fit the column type "
+                    f"{self.types[problem]} of the records before it; give the field one type in every record")))
+        return good, bad
+
+
+def _fits(value: object, arrow_type) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.array([value], type=arrow_type)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def items_digest(items: Sequence[Record | Reject]) -> str:

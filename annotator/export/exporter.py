@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..conll import ConllFormat
 from ..errors import ConfigError, InputFormatError
-from ..outputs import Inputs, atomic_write, check_output
+from ..outputs import Inputs, atomic_open, atomic_write, check_output
 from .align import AlignmentReport, check_alignment
 from .annotations import annotation_to_doc, iter_annotation_records
 from .conll_docs import ConllCounts, check_n_sents, conll_to_docs, write_conll
@@ -178,12 +178,6 @@ def _counted(docs: Iterable[Doc], stats: ExportStats) -> Iterator[Doc]:
         yield doc
 
 
-def _replacing(target: Path):
-    """Yield a temporary path beside ``target``; on success it replaces ``target``, on error it is removed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(target)
-
-
 def write_docbin(docs: Iterable[Doc], path: str | os.PathLike[str]) -> int:
     """Write Docs to one ``.spacy`` DocBin (with user_data); return how many."""
     from spacy.tokens import DocBin
@@ -205,7 +199,8 @@ def write_spans_jsonl(docs: Iterable[Doc], handle) -> int:
 
 
 def _write(fmt: str, docs: Iterable[Doc], target: Path) -> int:
-    with _replacing(target) as tmp:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target) as tmp:
         if fmt == "spacy":
             return write_docbin(docs, tmp)
         with open(tmp, "wb") as handle:
@@ -237,7 +232,8 @@ def import_spans(
     _check_targets([target], [source], force=force)
     nlp = blank_nlp(lang)
     stats = ImportStats(input=str(source), output=str(target), alignment=AlignmentReport(mode=alignment))
-    with _replacing(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(target, "w", encoding="utf-8", newline="\n") as handle:
         for line, record in iter_jsonl(source):
             stats.records += 1
             if is_skipped(record):

@@ -233,3 +233,17 @@ def test_records_of_every_kind_add_up(tmp_path):
     items = list(open_records([str(data)], options=ReaderOptions()))
     assert [isinstance(i, Record) for i in items] == [True, False, False, False, True]
     assert items[4].text == "b\x00c"  # a NUL character inside a JSON string is text
+
+
+def test_a_kept_field_whose_type_changes_between_batches_rejects_those_records(tmp_path, model):
+    data = tmp_path / "k.jsonl"
+    rows = [{"id": f"a{i}", "text": "Maria flew to Oslo.", "meta": {"x": i}} for i in range(4)]
+    rows += [{"id": "b", "text": "Anna met Bob.", "meta": "plain"}, {"id": "c", "text": "Bob is here.", "meta": None}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "o.parquet"
+    result = invoke("annotate", "-m", model, data, "-o", out, "--keep-all", "-q", "--batch-size", "2")
+    assert result.code == 0, result.stderr
+    assert pq.read_table(out).column("id").to_pylist() == ["a0", "a1", "a2", "a3", "c"]
+    assert _rejects(tmp_path / "o.rejects.jsonl") == [{
+        "source": f"{data}:5", "id": "b", "reason": "cannot be written as parquet: kept field 'meta' does not fit the "
+        "column type struct<x: int64> of the records before it; give the field one type in every record"}]
