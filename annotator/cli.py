@@ -291,7 +291,9 @@ record). A killed or failed run can be continued with --resume."""
               help="Where bad input records go, with source and reason [default: OUTPUT.rejects.jsonl beside it].")
 @click.option("--strict", is_flag=True, help="Stop at the first bad input record instead of rejecting it.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run (same inputs and options).")
-@click.option("--force", "-F", is_flag=True, help="Overwrite an existing output.")
+@click.option("--force", "-F", is_flag=True,
+              help="Overwrite an existing output and rejects file (never an input); also: write a --format that "
+                   "contradicts the output's suffix.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @_decoding_option
 @_quantize_option

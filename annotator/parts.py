@@ -87,6 +87,8 @@ class PartStore:
             raise output_error(exc.filename or self.dir, exc) from None
 
     def _start(self, fingerprint: dict, *, resume: bool, force: bool) -> Progress:
+        if self.dir.exists() and not self.manifest_path.exists() and self.output.exists():
+            remove(self.dir)  # what a finished run killed while it cleaned up left (the manifest goes first)
         if force:
             remove(self.output)
             remove(self.dir)
@@ -208,6 +210,7 @@ class PartStore:
                         shutil.copyfileobj(src, out)
         else:  # no rejects in this run: a rejects file from an earlier one must not pass for this run's
             remove(self.rejects)
+        remove(self.manifest_path)  # first: a directory without its manifest is known to be leftovers
         remove(self.dir)
 
     def _assemble_file(self, data: list[Path], target: Path) -> None:

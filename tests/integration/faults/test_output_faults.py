@@ -270,15 +270,31 @@ def test_kill_9_at_random_moments_then_resume_is_byte_identical(model, tmp_path)
     assert cli("annotate", *common, "-o", tmp_path / "ref.jsonl").code == 0
     out = tmp_path / "out.jsonl"
     args = [sys.executable, "-m", "annotator", "annotate", *map(str, common), "-o", str(out)]
+    log = []
     for attempt in range(6):
         proc = subprocess.Popen(args + (["--resume"] if attempt else []), cwd=ROOT, stderr=subprocess.PIPE)
         time.sleep(rng.uniform(1.0, 5.0))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        if out.exists() and not (tmp_path / "out.jsonl.parts").exists():
-            break
-    final = cli("annotate", *common, "-o", out, "--resume") if (tmp_path / "out.jsonl.parts").exists() else None
-    assert final is None or final.code == 0, final.stderr
-    assert out.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
+        log.append((attempt, proc.returncode, proc.stderr.read().decode()[-500:]))
+        assert proc.returncode in (0, -signal.SIGKILL), log
+        if out.exists() and not (tmp_path / "out.jsonl.parts" / "manifest.json").exists():
+            break  # finished (a directory without a manifest is the leftovers of the clean-up)
+    unfinished = (tmp_path / "out.jsonl.parts" / "manifest.json").exists()
+    final = cli("annotate", *common, "-o", out, "--resume") if unfinished else None
+    assert final is None or final.code == 0, (final.stderr, log)
+    assert out.read_bytes() == (tmp_path / "ref.jsonl").read_bytes(), log
     assert (tmp_path / "out.rejects.jsonl").read_bytes() == (tmp_path / "ref.rejects.jsonl").read_bytes()
+
+
+def test_a_run_killed_while_it_cleaned_up_is_complete(data, model, tmp_path):
+    out = tmp_path / "o.jsonl"
+    assert _annotate(model, data, "-o", out).code == 0
+    leftovers = tmp_path / "o.jsonl.parts"
+    leftovers.mkdir()  # the manifest is removed first, so a directory without one is leftovers
+    (leftovers / "part-00003.jsonl").write_text("{}\n")
+    result = _annotate(model, data, "-o", out, "--resume")
+    assert result.code == 2
+    assert result.error == f"Error: {out} exists; pass --force to overwrite it (it is complete: there is nothing to resume)"
+    assert not leftovers.exists()
