@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from .errors import ConfigError, ModelError
@@ -79,7 +80,7 @@ def base_model_name(base: Path) -> str:
 # trust_remote_code=False (explicit, so transformers never asks "Do you wish to run the custom
 # code?"): a config or tokenizer_config with an ``auto_map`` is loaded with the library's own
 # classes, or refused, but its Python files are never imported.
-SAFE_LOAD = {"local_files_only": True, "trust_remote_code": False}
+SAFE_LOAD: dict[str, Any] = {"local_files_only": True, "trust_remote_code": False}
 SAFETENSORS = "model.safetensors"
 SAFETENSORS_INDEX = "model.safetensors.index.json"
 PICKLES = ("pytorch_model.bin", "pytorch_model.bin.index.json")

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 from .errors import ConfigError, OutputError
 
@@ -169,7 +169,7 @@ def atomic_write(target: str | os.PathLike[str], *, resumable: bool = False) -> 
 
 @contextlib.contextmanager
 def atomic_open(target: str | os.PathLike[str], mode: str = "wb", *, resumable: bool = False,
-                **kwargs) -> Iterator[IO]:
+                **kwargs) -> Iterator[Any]:
     """:func:`atomic_write` with the temporary file opened (``mode`` "wb" or "w")."""
     with atomic_write(target, resumable=resumable) as tmp, open(tmp, mode, **kwargs) as handle:
         yield handle

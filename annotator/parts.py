@@ -288,6 +288,7 @@ def items_digest(items: Sequence[Record | Reject]) -> str:
     recorded per part so that ``--resume`` can tell the same input from other data (stdin above all)."""
     digest = hashlib.sha256()
     for item in items:
+        data: list[object]
         if isinstance(item, Record):
             data = ["r", item.id, item.source, item.text, item.fields]
         else:

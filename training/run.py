@@ -57,7 +57,9 @@ def train(config: TrainConfig) -> TrainResult:
     if not labels.types:
         raise ModelError(f"{config.train}: the training data holds no entity at all")
     for option, split in (("--dev", dev_split), ("--test", test_split)):
-        unseen = sorted(set(label_set_of(split.sentences).types) - set(labels.types)) if split else []
+        if split is None:
+            continue
+        unseen = sorted(set(label_set_of(split.sentences).types) - set(labels.types))
         if unseen:
             warnings.warn(f"{split.path}: entity type{'s' if len(unseen) > 1 else ''} {', '.join(unseen)} of {option} "
                           f"never occur{'' if len(unseen) > 1 else 's'} in --train {config.train}; the model cannot "
