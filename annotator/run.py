@@ -217,6 +217,9 @@ def _prepared_batches(items: Iterator[Record | Reject], classifier, config: Anno
                 raise InputFormatError(path, int(line), first.reason, fix="drop --strict to collect rejects and go on")
             raise InputFormatError(first.source, None, first.reason, fix="drop --strict to collect rejects and go on")
         yield batch, records, rejects, classifier.prepare([r.text for r in records])
+    if skipped < skip:  # resume: the input ended before what the interrupted run had read
+        raise ConfigError(f"cannot resume: the input holds {skipped} documents, fewer than the {skip} the interrupted "
+                          "run had read; give the same input (the same data on standard input), or pass --force")
 
 
 def _progress_bar(enabled: bool, *, initial: int):

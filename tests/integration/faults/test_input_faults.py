@@ -247,3 +247,16 @@ def test_a_kept_field_whose_type_changes_between_batches_rejects_those_records(t
     assert _rejects(tmp_path / "o.rejects.jsonl") == [{
         "source": f"{data}:5", "id": "b", "reason": "cannot be written as parquet: kept field 'meta' does not fit the "
         "column type struct<x: int64> of the records before it; give the field one type in every record"}]
+
+
+def test_resume_from_stdin_that_ends_early_is_refused(tmp_path, model):
+    lines = [f"Maria flew to Oslo, trip {i}.\n" for i in range(4)]
+    data = "".join(lines[:4]).encode() + b"\xff bad\n" + b"Anna met Bob.\n"
+    out = tmp_path / "o.jsonl"
+    args = ("annotate", "-m", model, "-", "-o", out, "--batch-size", "2", "--strict", "-q")
+    first = cli(*args, stdin=data)  # two parts written, then the --strict stop: an interrupted run is left
+    assert first.code == 2 and first.error.startswith("Error: <stdin>:5: not valid utf-8")
+    short = cli(*args, "--resume", stdin="".join(lines[:2]).encode())
+    assert short.code == 2
+    assert short.error == ("Error: cannot resume: the input holds 2 documents, fewer than the 4 the interrupted run "
+                           "had read; give the same input (the same data on standard input), or pass --force")
