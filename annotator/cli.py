@@ -9,19 +9,22 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
 from .choices import Backend, InputFormat, Keep, OutputFormat, SaveDtype, TrainContext
 from .cli_options import EXIT_CODES, choice, conll_options, decoding_option, device_option, precision_options
-from .errors import AnnotatorError, ConfigError, InputFormatError, ModelError
+from .errors import AnnotatorError, AnnotatorWarning, ConfigError, InputFormatError, ModelError
 
 
 class AnnotatorGroup(click.Group):
-    """Translates library errors into CLI messages in one place."""
+    """Translates library errors into CLI messages in one place (and our warnings into one line each)."""
 
     def invoke(self, ctx):
+        shown = warnings.showwarning
+        warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)
         except (ConfigError, InputFormatError) as exc:
@@ -30,6 +33,22 @@ class AnnotatorGroup(click.Group):
             raise _Fail(str(exc)) from None
         except AnnotatorError as exc:
             raise _Fail(str(exc)) from None
+        except OSError as exc:  # the last resort for a failed read or write no check foresaw: one line, no traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise _Fail(f"{where}{exc.strerror or exc} (fix the cause and run again; annotate and train continue "
+                        "with --resume)") from None
+        finally:
+            warnings.showwarning = shown
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, AnnotatorWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _DEFAULT_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+_DEFAULT_SHOWWARNING = warnings.showwarning
 
 
 class _Fail(click.ClickException):
@@ -88,6 +107,8 @@ def work_offline() -> None:
               help="Precision of the saved weights.")
 @device_option
 @click.option("--force", is_flag=True, help="Overwrite a non-empty --output directory.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted training from its last epoch checkpoint (same options).")
 @conll_options
 def train(**opts) -> None:
     """Fine-tune a token-classification model on CoNLL data and write a model directory.
@@ -106,7 +127,7 @@ def train(**opts) -> None:
         word_shapes=opts["word_shapes"], keep=opts["keep"], seed=opts["seed"], scheme=opts["scheme"],
         encoding=opts["encoding"], tag_column=opts["tag_column"],
         max_steps=opts["max_steps"], save_dtype=opts["save_dtype"], device=opts["device"], force=opts["force"],
-        command=_command_line(),
+        resume=opts["resume"], command=_command_line(),
     )
     result = run_training(config)
     click.echo(f"model written to {result.output} in {result.seconds / 60:.1f} min; "
@@ -151,11 +172,12 @@ def _model_option(f):
               help="Worst sentences (most errors first) in the report.")
 @click.option("--compare", type=click.Path(path_type=Path), default=None,
               help="A JSON report of another run (--output) to set beside this one's numbers.")
+@click.option("--force", "-F", is_flag=True, help="Overwrite an existing --output, --predictions or --report file.")
 @device_option
 @decoding_option
 @precision_options
 @conll_options
-def evaluate(model, files, output, predictions, report, report_examples, compare, device, decoding, quantize,
+def evaluate(model, files, output, predictions, report, report_examples, compare, force, device, decoding, quantize,
              precision, scheme, tag_column, encoding) -> None:
     """Score a model on CoNLL FILES: entity-level P/R/F1 as conlleval counts, per type, and errors by kind.
 
@@ -168,10 +190,12 @@ def evaluate(model, files, output, predictions, report, report_examples, compare
     from .evaluate import evaluate_files, format_report
 
     for path in files:
+        if path.is_dir():
+            raise ConfigError(f"{path} is a directory; give the CoNLL files in it, e.g. {path}/*.conll")
         if not path.is_file():
             raise ConfigError(f"{path}: no such file")
     result = evaluate_files(list(files), model=model, device=device, output=output, predictions=predictions,
-                            report=report, report_examples=report_examples, compare=compare,
+                            report=report, report_examples=report_examples, compare=compare, force=force,
                             decoding=decoding, quantize=quantize, precision=precision,
                             fmt=ConllFormat(tag_column=tag_column, scheme=scheme, encoding=encoding))
     click.echo(format_report(result))
@@ -192,12 +216,18 @@ def predict(model, texts, as_json, device, decoding, quantize, precision) -> Non
     """Print the entities of a few TEXTS (or of each line of standard input when none are given)."""
     import json
 
-    from .predict import predict_texts
+    from .predict import predict_texts, stdin_texts
+    from .readers.validity import problem_of
+    from .records import Record
 
     if not texts:
         if sys.stdin.isatty():
             raise ConfigError("give TEXTS as arguments, or pipe one text per line into standard input")
-        texts = tuple(line.rstrip("\n") for line in sys.stdin if line.strip())
+        texts = tuple(stdin_texts(sys.stdin.buffer))
+    for i, text in enumerate(texts, 1):
+        if problem_of(Record(id="", text=text, source="")) is not None:  # the readers' validity rule
+            raise InputFormatError(f"argument {i}", None, "not valid UTF-8",
+                                   fix="pass the text in UTF-8, or annotate the file with --encoding")
     results = predict_texts(texts, model=model, device=device, decoding=decoding, quantize=quantize,
                             precision=precision)
     for i, result in enumerate(results):
@@ -278,7 +308,9 @@ record). A killed or failed run can be continued with --resume."""
               help="Where bad input records go, with source and reason [default: OUTPUT.rejects.jsonl beside it].")
 @click.option("--strict", is_flag=True, help="Stop at the first bad input record instead of rejecting it.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run (same inputs and options).")
-@click.option("--force", "-F", is_flag=True, help="Overwrite an existing output.")
+@click.option("--force", "-F", is_flag=True,
+              help="Overwrite an existing output and rejects file (never an input); also: write a --format that "
+                   "contradicts the output's suffix.")
 @device_option
 @decoding_option
 @precision_options

@@ -30,3 +30,11 @@ class InputFormatError(AnnotatorError):
         if fix:
             text += f" ({fix})"
         super().__init__(text)
+
+
+class OutputError(AnnotatorError):
+    """An output could not be written (no space, a file-size limit, permissions). Names the path and the fix."""
+
+
+class AnnotatorWarning(UserWarning):
+    """Something the user should know that does not stop the run; the CLI prints it as one line."""

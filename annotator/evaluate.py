@@ -4,6 +4,7 @@ analysis of :mod:`annotator.analysis`; the report as JSON and as HTML (:mod:`ann
 from __future__ import annotations
 
 import json
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
@@ -12,7 +13,8 @@ from typing import TypedDict
 
 from .analysis import ERROR_KINDS, ErrorAnalysis, compare_reports
 from .conll import ConllFormat, Sentence, read_documents
-from .errors import ConfigError
+from .errors import ConfigError, InputFormatError
+from .outputs import Inputs, atomic_open, atomic_write_text, check_output
 from .scoring import Overall, TypeScores, score
 from .tagging import Decoded, WordTagger
 
@@ -34,8 +36,20 @@ def tag_documents(documents: Iterable[list[Sentence]], tagger: WordTagger) -> It
 
 def tag_conll(paths: Sequence[str | Path], tagger: WordTagger, *, fmt: ConllFormat = ConllFormat()
               ) -> Iterator[tuple[list[Sentence], Decoded]]:
-    """Yield ``(document, (tags, probabilities) per sentence)`` for every document of ``paths``, in order."""
-    return tag_documents((doc for path in paths for doc in read_documents(path, fmt=fmt)), tagger)
+    """Yield ``(document, (tags, probabilities) per sentence)`` for every document of ``paths``, in order.
+    A file without a sentence is an InputFormatError (nothing to score)."""
+    return tag_documents(_documents(paths, fmt), tagger)
+
+
+def _documents(paths: Sequence[str | Path], fmt: ConllFormat) -> Iterator[list[Sentence]]:
+    for path in paths:
+        sentences = 0
+        for doc in read_documents(path, fmt=fmt):
+            sentences += len(doc)
+            yield doc
+        if not sentences:
+            raise InputFormatError(path, None, "holds no sentences (empty, or only -DOCSTART- lines)",
+                                   fix="give a CoNLL file with one `token ... TAG` line per word")
 
 
 def score_tagged(tagged: Iterable[tuple[list[Sentence], Decoded]], *, files: Sequence[str | Path] = (),
@@ -50,7 +64,7 @@ def score_tagged(tagged: Iterable[tuple[list[Sentence], Decoded]], *, files: Seq
     pred: list[list[str]] = []
     n_docs = 0
     with ExitStack() as stack:
-        handle = stack.enter_context(open(predictions, "w", encoding="utf-8")) if predictions else None
+        handle = stack.enter_context(atomic_open(predictions, "w", encoding="utf-8")) if predictions else None
         for doc, decoded in tagged:
             n_docs += 1
             for sentence, (tags, probs) in zip(doc, decoded):
@@ -144,18 +158,27 @@ def evaluate_files(
     decoding: str = "constrained",
     quantize: str = "none",
     precision: str = "auto",
+    force: bool = False,
 ) -> Report:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
 
     Returns the report ``{"overall", "per_type", "documents", "sentences", "tokens", "errors",
     "confusion", "worst_sentences", "thresholds", "model_card", "comparison", ...}``; writes it as
     JSON to ``output`` and as one self-contained HTML page to ``report``, and ``token gold pred``
-    lines (blank line between sentences, the input conlleval reads) to ``predictions``, if given.
+    lines (blank line between sentences, the input conlleval reads) to ``predictions``, if given:
+    never onto an input, an existing file only with ``force``, each written whole or not at all.
     ``compare``: a JSON report of another run, set beside this one's numbers.
     """
     from .model import load_model
 
     check_report_paths(report=report, output=output, examples=report_examples)
+    reads = Inputs.of(paths)
+    targets = [(option, Path(p)) for option, p in (("--output", output), ("--predictions", predictions),
+                                                   ("--report", report)) if p]
+    for option, target in targets:
+        check_output(target, inputs=reads, force=force, what=option)
+    if len({os.path.abspath(target) for _, target in targets}) < len(targets):
+        raise ConfigError("--output, --predictions and --report must name different files")
     other = read_report(compare) if compare else None
     loaded = load_model(model, device=device, quantize=quantize)
     tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding, precision=precision)
@@ -176,11 +199,11 @@ def evaluate_files(
 def write_reports(report: dict, *, output: str | Path | None = None, html: str | Path | None = None) -> None:
     """Write ``report`` as JSON to ``output`` and as HTML (:mod:`annotator.report_html`) to ``html``."""
     if output:
-        Path(output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        atomic_write_text(output, json.dumps(report, indent=2) + "\n")
     if html:
         from .report_html import render_report
 
-        Path(html).write_text(render_report(report), encoding="utf-8")
+        atomic_write_text(html, render_report(report))
 
 
 def write_model_report(model_dir: str | Path, *, tagger: WordTagger, documents: Iterable[list[Sentence]],

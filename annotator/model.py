@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 from typing import TypedDict
 
@@ -74,18 +75,140 @@ def base_model_name(base: Path) -> str:
     return f"{base.name} (config: {name})"
 
 
+# Every from_pretrained call of the project gets these: a model directory is data, never code.
+# trust_remote_code=False (explicit, so transformers never asks "Do you wish to run the custom
+# code?"): a config or tokenizer_config with an ``auto_map`` is loaded with the library's own
+# classes, or refused, but its Python files are never imported.
+SAFE_LOAD: dict[str, Any] = {"local_files_only": True, "trust_remote_code": False}
+SAFETENSORS = "model.safetensors"
+SAFETENSORS_INDEX = "model.safetensors.index.json"
+PICKLES = ("pytorch_model.bin", "pytorch_model.bin.index.json")
+RETRAIN = "copy the directory again, or train it again with `annotator train`"
+
+
+def read_config(model_dir: Path) -> dict:
+    """``config.json`` of a model directory as a dict (ModelError naming the file if unreadable)."""
+    path = model_dir / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path}: unreadable ({exc}); {RETRAIN}") from None
+    if not isinstance(config, dict):
+        raise ModelError(f"{path}: not a JSON object; {RETRAIN}")
+    return config
+
+
+def check_known_type(model_dir: Path, config: dict) -> None:
+    """A config whose ``auto_map`` names the directory's own code, for a model type transformers does
+    not know, could only load by running that code: refused, in our words (it is never run)."""
+    from transformers import CONFIG_MAPPING
+
+    model_type = config.get("model_type")
+    if config.get("auto_map") and model_type not in CONFIG_MAPPING:
+        raise ModelError(f"{model_dir / 'config.json'}: model type {model_type!r} needs the directory's own Python "
+                         "code (auto_map), and annotator never runs code from a model directory; use a model of a "
+                         "type transformers knows (bert, roberta, deberta-v2, ...)")
+
+
+def check_safetensors(path: Path) -> None:
+    """Raise ModelError unless ``path`` is a whole safetensors file: its header parses and the data it
+    announces is all there (a truncated copy or garbage fails here, in one line, not in the loader)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+            length = int.from_bytes(head, "little") if len(head) == 8 else -1
+            if not 2 <= length <= min(size - 8, 100_000_000):
+                raise ValueError("no safetensors header")
+            header = json.loads(handle.read(length))
+        end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise ModelError(f"{path}: not a valid safetensors file ({exc}); {RETRAIN}") from None
+    if 8 + length + end > size:
+        raise ModelError(f"{path}: truncated (the header announces {8 + length + end:,} bytes, the file has "
+                         f"{size:,}); {RETRAIN}")
+
+
+def check_weights(model_dir: Path) -> bool:
+    """Check the weight files; True if they are safetensors (then only those are loaded). Pickled
+    weights (pytorch_model.bin) load only with ``weights_only`` (transformers' default), which runs
+    no code; a pickle it refuses is a ModelError."""
+    index = model_dir / SAFETENSORS_INDEX
+    if (model_dir / SAFETENSORS).exists():
+        check_safetensors(model_dir / SAFETENSORS)
+        return True
+    if index.exists():
+        try:
+            shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+        except (OSError, ValueError, KeyError, AttributeError) as exc:
+            raise ModelError(f"{index}: unreadable ({exc}); {RETRAIN}") from None
+        for shard in shards:
+            if Path(shard).name != shard:
+                raise ModelError(f"{index}: shard {shard!r} lies outside the model directory; {RETRAIN}")
+            check_safetensors(model_dir / shard)
+        return True
+    if any((model_dir / name).exists() for name in PICKLES):
+        return False
+    raise ModelError(f"{model_dir} holds no weights ({SAFETENSORS}); {RETRAIN}")
+
+
+def check_labels(model_dir: Path, config: dict) -> LabelSet:
+    """The IOB2 label set of a token-classification model directory, or ModelError with the fix."""
+    id2label = config.get("id2label")
+    fix = ("train a model with `annotator train`, or give config.json an id2label of IOB2 labels "
+           '(e.g. {"0": "O", "1": "B-PER", "2": "I-PER"})')
+    if not isinstance(id2label, dict) or not id2label:
+        raise ModelError(f"{model_dir / 'config.json'} has no id2label, so it is no token-classification model; {fix}")
+    try:
+        labels = {int(k): str(v) for k, v in id2label.items()}
+    except (TypeError, ValueError):
+        raise ModelError(f"{model_dir / 'config.json'}: id2label keys must be integers; {fix}") from None
+    bad = [label for label in labels.values() if label != "O" and label[:2] not in ("B-", "I-")]
+    if bad or "O" not in labels.values() or sorted(labels) != list(range(len(labels))):
+        what = f"label {bad[0]!r} is not IOB2" if bad else "the labels are not O, B-TYPE, I-TYPE with ids 0..n-1"
+        raise ModelError(f"{model_dir / 'config.json'}: {what}; {fix}")
+    try:
+        return LabelSet.from_id2label(labels)
+    except ValueError as exc:
+        raise ModelError(f"{model_dir / 'config.json'}: {exc}; {fix}") from None
+
+
 def load_tokenizer(path: Path):
     """A fast tokenizer that accepts pre-split words (BPE tokenizers need ``add_prefix_space``)."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    if (Path(path) / "config.json").is_file():
+        check_known_type(Path(path), read_config(Path(path)))
     try:
-        tokenizer([["a", "b"]], is_split_into_words=True)
-    except (ValueError, TypeError, AssertionError) as exc:
-        if "add_prefix_space" not in str(exc):
-            raise
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, add_prefix_space=True)
+        tokenizer = AutoTokenizer.from_pretrained(path, **SAFE_LOAD)
+        try:
+            tokenizer([["a", "b"]], is_split_into_words=True)
+        except (ValueError, TypeError, AssertionError) as exc:
+            if "add_prefix_space" not in str(exc):
+                raise
+            tokenizer = AutoTokenizer.from_pretrained(path, add_prefix_space=True, **SAFE_LOAD)
+    except Exception as exc:  # noqa: BLE001 - anything a broken directory makes the library raise: one line
+        raise ModelError(f"cannot load a tokenizer from {path}: {_first_line(exc)}") from None
     return tokenizer
+
+
+def load_weights(model_dir: Path, **kwargs):
+    """``AutoModelForTokenClassification.from_pretrained`` as every caller must do it: the files
+    checked first, safetensors only where there are any, no remote code. ModelError on failure."""
+    from transformers import AutoModelForTokenClassification
+
+    check_known_type(model_dir, read_config(model_dir))
+    safetensors = check_weights(model_dir)
+    try:
+        return AutoModelForTokenClassification.from_pretrained(
+            model_dir, use_safetensors=safetensors or None, **SAFE_LOAD, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - pickles weights_only refuses, configs of unknown type, ...
+        raise ModelError(f"cannot load the model in {model_dir}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
 
 
 def default_base_encoder_or_none() -> Path | None:
@@ -144,7 +267,6 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
     what it costs in F1: BENCHMARKS.md).
     """
     import torch
-    from transformers import AutoModelForTokenClassification
 
     check(quantize, Quantization, what="--quantize")
     model_dir = resolve_model_dir(path)
@@ -152,13 +274,9 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
     if quantize == "int8" and dev.type != "cpu":
         raise ConfigError("--quantize int8 runs on the CPU only; pass --device cpu or drop --quantize")
     quiet_transformers()
-    try:
-        tokenizer = load_tokenizer(model_dir)
-        model = AutoModelForTokenClassification.from_pretrained(
-            model_dir, local_files_only=True, dtype=torch.float32
-        )
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelError(f"cannot load the model in {model_dir}: {exc}".splitlines()[0]) from None
+    labels = check_labels(model_dir, read_config(model_dir))
+    tokenizer = load_tokenizer(model_dir)
+    model = load_weights(model_dir, dtype=torch.float32)
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{model_dir}: a fast tokenizer (tokenizer.json) is needed for word alignment")
     model.to(dev).eval()
@@ -211,10 +329,7 @@ class ModelDescription(TypedDict):
 def describe_model(path: str | Path | None = None) -> ModelDescription:
     """What `annotator info` shows, read from the directory without loading the weights."""
     model_dir = resolve_model_dir(path)
-    try:
-        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{model_dir / 'config.json'}: unreadable ({exc})") from None
+    config = read_config(model_dir)
     id2label = config.get("id2label") or {}
     labels = [id2label[k] for k in sorted(id2label, key=int)]
     meta = read_meta(model_dir)

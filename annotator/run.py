@@ -18,12 +18,13 @@ from .batching import chunks
 from .choices import Decoding, Precision, Quantization, check
 from .errors import ConfigError, InputFormatError
 from .memory import release_memory
-from .parts import PartStore
+from .outputs import Inputs, RunLock, check_output, lock_path, tmp_path
+from .parts import SUFFIX, PartStore, items_digest
 from .readers import ReaderOptions, ReadProgress, expand_inputs, open_records
 from .records import Annotated, Record, Reject
 from .stages import StageSettings, serialize_jsonl
 from .stats import RunStats
-from .writers import FIXED_KEYS, format_for
+from .writers import FIXED_KEYS, SUFFIXES, format_for
 
 DEFAULT_BATCH_SIZE = 256  # documents per batch (the length-sorting buffer and the resume unit)
 
@@ -86,22 +87,26 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
              config: AnnotateConfig = AnnotateConfig()) -> RunStats:
     """Annotate every document of ``inputs`` into ``output``; returns the run's counts."""
     called = time.perf_counter()
-    from .engine import default_workers, run_stages
-    from .inference import TokenClassifier
     from .model import pick_device, resolve_model_dir
     from .tagging import default_batch_tokens
 
     output = Path(output)
     fmt = format_for(output, config.format)
+    named = SUFFIXES.get(output.suffix.lower())
+    if named is not None and named != fmt and not config.force:
+        raise ConfigError(f"--format {fmt} does not match the suffix of {output} (a {named} name); name the output "
+                          f"{output.with_suffix(SUFFIX[fmt]).name}, or pass --force to write {fmt} under that name")
     if fmt == "spacy" and not config.include_text:
         raise ConfigError("--no-text cannot apply to spacy output: a Doc always holds its text")
-    files = expand_inputs(inputs, options=config.reader)  # bad paths fail here, before the model loads
+    rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
+    own = own_paths(output, rejects_path)
+    files = expand_inputs(inputs, options=config.reader, exclude=own)  # bad paths fail here, before the model loads
+    _check_outputs(inputs, files, output, rejects_path, config)
     model_dir = resolve_model_dir(config.model)
     device = pick_device(config.device)
     batch_tokens = config.batch_tokens or default_batch_tokens(device)  # resolved once: the run and its resume agree
-    rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
     store = PartStore(output, fmt, include_text=config.include_text, shard_size=config.shard_size,
-                      rejects=rejects_path)
+                      rejects=rejects_path, rejects_replaceable=config.rejects is None)
     fingerprint = {  # what must not change between a run and its --resume
         "inputs": [_input_id(f) for f in files],
         "model": str(model_dir.resolve()), "format": fmt, "reader": repr(config.reader),
@@ -110,63 +115,101 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
         "batch_tokens": batch_tokens,
         "window_overlap": config.window_overlap, "include_text": config.include_text,
     }
-    stats = store.start(fingerprint, resume=config.resume, force=config.force)  # the parts already done
-    stats.resumed_from, stats.resumed_words = stats.read, stats.words
-    if not store.finished:
-        classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
-                                          batch_tokens=batch_tokens, window_overlap=config.window_overlap,
-                                          quantize=config.quantize, precision=config.precision)
-        read = ReadProgress(files)
-        items = open_records(files, options=config.reader, progress=read)
-        stats.workers = default_workers(device) if config.workers is None else config.workers
-        settings = StageSettings.from_tagger(classifier.tagger)
-        jobs = ((job, [r.text for r in job[1]], job[1]) for job in _batches(items, config, skip=stats.read))
-        # JSONL lines are serialized with the finish stage (in the workers, where there are workers)
-        finalize = partial(serialize_jsonl, include_text=config.include_text) if fmt == "jsonl" else None
-        bar = _progress_bar(config.progress, total=read.total, initial=stats.read)
-        started = time.perf_counter()  # throughput counts from the first document, not the model load
+    with RunLock(output):
+        stats = store.start(fingerprint, resume=config.resume, force=config.force)  # the parts already done
+        stats.resumed_from, stats.resumed_words = stats.read, stats.words
         try:
-            for (batch, records, rejects), spans, data in run_stages(jobs, tagger=classifier.tagger, settings=settings,
-                                                                      workers=stats.workers, finalize=finalize):
-                annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
-                words = sum(len(r.text.split()) for r in records)
-                part = store.write_part(annotated, rejects, items=len(batch), words=words, serialized=data)
-                del annotated, spans
-                release_memory()
-                stats.add(part)
-                if not stats.startup_seconds:
-                    stats.startup_seconds = time.perf_counter() - called
-                if bar is not None:
-                    bar.update(len(batch) if read.total is None else read.bytes_read - bar.n)
-                    elapsed = time.perf_counter() - started
-                    bar.set_postfix_str(f"{stats.read:,} docs, "
-                                        f"{(stats.words - stats.resumed_words) / max(elapsed, 1e-9):,.0f} words/s, "
-                                        f"{stats.rejected} rejected")
-            if bar is not None and read.total is not None:
-                bar.update(read.bytes_read - bar.n)  # the last file is read to its end
-        finally:
-            if bar is not None:
-                bar.close()
-        stats.seconds = time.perf_counter() - started
-    store.finish()
+            _run(store, stats, files, model_dir, device, batch_tokens, config, fmt=fmt, called=called)
+        except BaseException:
+            store.abandon()  # a failed start leaves no parts directory behind
+            raise
+        store.finish()
     stats.output = output
     stats.rejects = rejects_path if stats.rejected else None
     return stats
 
 
+def own_paths(output: Path, rejects: Path) -> list[Path]:
+    """What a run on ``output`` writes besides it: never read back as input from a directory walk."""
+    parts = output.with_name(output.name + ".parts")
+    return [output, parts, rejects, lock_path(output), tmp_path(output), tmp_path(rejects)]
+
+
+def _check_outputs(inputs, files, output: Path, rejects: Path, config: AnnotateConfig) -> None:
+    """The output and the rejects file are no inputs and no devices; existence is PartStore's to judge."""
+    read = Inputs.of([f.path for f in files if not f.stdin], stdin=any(f.stdin for f in files),
+                     dirs=[p for p in inputs if os.fspath(p) != "-" and os.path.isdir(p)])
+    check_output(output, inputs=read, force=True, directory=config.shard_size is not None)
+    check_output(rejects, inputs=read, force=True, what="--rejects")
+    if os.path.abspath(rejects) == os.path.abspath(output):
+        raise ConfigError(f"--rejects {rejects} is the output itself; name another file")
+
+
+def _run(store: PartStore, stats: RunStats, files, model_dir: Path, device, batch_tokens: int,
+         config: AnnotateConfig, *, fmt: str, called: float) -> None:
+    """Annotate the items after those done (nothing once finished), counting them into ``stats``."""
+    from .engine import default_workers, run_stages
+    from .inference import TokenClassifier
+
+    if store.finished:
+        return
+    classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
+                                      batch_tokens=batch_tokens, window_overlap=config.window_overlap,
+                                      quantize=config.quantize, precision=config.precision)
+    read = ReadProgress(files)
+    items = open_records(files, options=config.reader, progress=read)
+    stats.workers = default_workers(device) if config.workers is None else config.workers
+    settings = StageSettings.from_tagger(classifier.tagger)
+    jobs = ((job, [r.text for r in job[1]], job[1]) for job in _batches(items, config, skip=stats.read, store=store))
+    # JSONL lines are serialized with the finish stage (in the workers, where there are workers)
+    finalize = partial(serialize_jsonl, include_text=config.include_text) if fmt == "jsonl" else None
+    bar = _progress_bar(config.progress, total=read.total, initial=stats.read)
+    started = time.perf_counter()  # throughput counts from the first document, not the model load
+    try:
+        for (batch, records, rejects), spans, data in run_stages(jobs, tagger=classifier.tagger, settings=settings,
+                                                                  workers=stats.workers, finalize=finalize):
+            annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
+            words = sum(len(r.text.split()) for r in records)
+            part = store.write_part(annotated, rejects, items=len(batch), words=words, digest=items_digest(batch),
+                                    serialized=data)
+            del annotated, spans
+            release_memory()
+            stats.add(part)
+            if not stats.startup_seconds:
+                stats.startup_seconds = time.perf_counter() - called
+            if bar is not None:
+                bar.update(len(batch) if read.total is None else read.bytes_read - bar.n)
+                elapsed = time.perf_counter() - started
+                bar.set_postfix_str(f"{stats.read:,} docs, "
+                                    f"{(stats.words - stats.resumed_words) / max(elapsed, 1e-9):,.0f} words/s, "
+                                    f"{stats.rejected} rejected")
+        if bar is not None and read.total is not None:
+            bar.update(read.bytes_read - bar.n)  # the last file is read to its end
+    finally:
+        if bar is not None:
+            bar.close()
+    stats.seconds = time.perf_counter() - started
+
+
 def _input_id(file) -> str:
-    """An input file as the resume check sees it: format, path, size and modification time."""
+    """An input file as the resume check sees it: format, path, size and modification time.
+    (Stdin has none: the per-part digests check it, see PartStore.check_resumed.)"""
     if file.stdin:
         return f"{file.format}:-"
-    stat = os.stat(file.path)
+    try:
+        stat = os.stat(file.path)
+    except OSError as exc:  # a dangling link or a loop: read, it becomes a reject naming it
+        return f"{file.format}:{os.path.abspath(file.path)}:{exc.strerror}"
     return f"{file.format}:{os.path.abspath(file.path)}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _batches(items: Iterator[Record | Reject], config: AnnotateConfig, *, skip: int):
-    """``(items, records, rejects)`` per batch of input items, after those done before a resume."""
+def _batches(items: Iterator[Record | Reject], config: AnnotateConfig, *, skip: int, store: PartStore):
+    """``(items, records, rejects)`` per batch of input items, after those done before a resume (checked
+    to be the same items by their digests)."""
     skipped = 0
-    for batch in chunks(items, config.batch_size):
-        if skipped < skip:  # resume: these items are in complete parts already
+    for index, batch in enumerate(chunks(items, config.batch_size)):
+        if skipped < skip:  # resume: these items are in complete parts already; the same ones?
+            store.check_resumed(index, items_digest(batch))
             skipped += len(batch)
             continue
         records = [item for item in batch if isinstance(item, Record)]
@@ -178,6 +221,9 @@ def _batches(items: Iterator[Record | Reject], config: AnnotateConfig, *, skip: 
                 raise InputFormatError(path, int(line), first.reason, fix="drop --strict to collect rejects and go on")
             raise InputFormatError(first.source, None, first.reason, fix="drop --strict to collect rejects and go on")
         yield batch, records, rejects
+    if skipped < skip:  # resume: the input ended before what the interrupted run had read
+        raise ConfigError(f"cannot resume: the input holds {skipped} documents, fewer than the {skip} the interrupted "
+                          "run had read; give the same input (the same data on standard input), or pass --force")
 
 
 def _progress_bar(enabled: bool, *, total: int | None, initial: int):

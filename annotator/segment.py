@@ -22,6 +22,23 @@ _ABBREVIATIONS = (
     "jan feb mar apr jun jul aug sept sep oct nov dec mt ft"
 ).split()
 
+def _mark_class() -> str:
+    """A regex class of every combining mark (Unicode category M*): Python's ``\\w`` leaves them out,
+    so decomposed text (NFD: ``e`` + U+0301) and Indic vowel signs would split words at each mark."""
+    import unicodedata
+
+    ranges: list[list[int]] = []
+    for code in (*range(0x300, 0x20000), *range(0xE0100, 0xE01F0)):
+        if unicodedata.category(chr(code))[0] == "M":
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" if a != b else f"\\U{a:08x}" for a, b in ranges) + "]"
+
+
+_M = _mark_class()
+_L = rf"(?:[^\W_]{_M}*)"  # a letter or digit with the combining marks that follow it
 WORD_RE = re.compile(
     r"(?:[^\W\d_]\.){2,}"                     # U.S.  U.K.
     # Mr.  Inc.  (the lookahead first: 2-4 letters and a period, else the 38 names need not be tried)
@@ -29,8 +46,8 @@ WORD_RE = re.compile(
     r"|[^\W\d_]\.(?=\s)"                       # initials: B. Young
     r"|\d+(?:[.,:/-]\d+)*"                    # 1,000.50  2-1  12:30
     r"|['’]s\b"                               # clitic 's
-    r"|[^\W_]+(?:(?:-|['’](?!s\b))[^\W_]+)*"  # words, Lyon-based, O'Neill
-    r"|\S",                                   # any other single symbol
+    rf"|{_L}+(?:(?:-|['’](?!s\b)){_L}+)*"     # words, Lyon-based, O'Neill, José in NFD
+    rf"|\S{_M}*",                             # any other single symbol (with its marks)
 )
 _END = frozenset(".!?")
 _CLOSERS = frozenset("\"'”’)]»")

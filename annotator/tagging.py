@@ -6,18 +6,21 @@ scores, so every score the project reports comes from this one path.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 
 import numpy as np
 
-from .memory import HeapTrimmer
 from .choices import Decoding, Precision, check
 from .decode import decode_words
+from .errors import AnnotatorWarning, ConfigError
+from .memory import HeapTrimmer
 from .windows import Window, WindowEncoder
 
 Document = Sequence[Sequence[str]]  # sentences of words
 Decoded = list[tuple[list[str], list[float]]]  # per sentence: (tags, probabilities) per word
+DEFAULT_OVERLAP = 32
 
 
 def native_bf16(device) -> bool:
@@ -73,7 +76,7 @@ class WordTagger:
 
     def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
                  device=None, batch_tokens: int | None = None, buffer_windows: int = 512,
-                 decoding: str = "constrained", window_overlap: int = 32, precision: str = "fp32",
+                 decoding: str = "constrained", window_overlap: int = DEFAULT_OVERLAP, precision: str = "fp32",
                  word_shapes: bool = False):
         import torch
 
@@ -81,6 +84,9 @@ class WordTagger:
         check(precision, Precision, what="precision")
         self.model = model
         budget = WindowEncoder(tokenizer, max_length=max_length).budget
+        if window_overlap > budget // 2 and window_overlap != DEFAULT_OVERLAP:  # the default adapts to small windows
+            raise ConfigError(f"--window-overlap {window_overlap} is more than half of this model's window "
+                              f"({budget} subwords); use at most {budget // 2}")
         self.encoder = WindowEncoder(tokenizer, max_length=max_length, context=context,
                                      overlap=min(window_overlap, budget // 2), word_shapes=word_shapes)
         self.labels = tuple(id2label[i] for i in sorted(id2label))
@@ -95,6 +101,9 @@ class WordTagger:
         # or AMX), else fp32. On CoNLL-2003 the default model scores the same in both (BENCHMARKS.md).
         quantized = any("quantized" in type(m).__module__ for m in model.modules())
         self.bf16 = not quantized and (precision == "bf16" or (precision == "auto" and native_bf16(self.device)))
+        if precision == "bf16" and not quantized and not native_bf16(self.device):
+            warnings.warn(f"--precision bf16 on a {self.device.type.upper()} without native bf16 is slower than fp32 "
+                          "(emulated); drop --precision to get fp32 here", AnnotatorWarning, stacklevel=2)
         if self.bf16 and self.device.type == "cpu":
             # bf16 weights, cast once: autocast would cast every weight again on every forward pass
             self.model = model.to(torch.bfloat16)

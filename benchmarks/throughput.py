@@ -101,8 +101,9 @@ def bench_pipeline(texts: list[str], model_dir: Path, *, bf16: bool = False) -> 
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.bfloat16 if bf16 else torch.float32)
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.bfloat16 if bf16 else torch.float32,
+                                                            trust_remote_code=False)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
     ner = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
                    batch_size=32, device=DEVICE, stride=32)
     ner(texts[:2])  # warm-up

@@ -11,7 +11,6 @@ no half-written file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections import Counter
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..conll import ConllFormat
 from ..errors import ConfigError, InputFormatError
+from ..outputs import Inputs, atomic_open, atomic_write, check_output
 from ..writers.docbin import DocBinWriter
 from ..writers.jsonl import iter_jsonl
 from .align import AlignmentReport, check_alignment
@@ -135,14 +135,9 @@ def export_spacy(
 
 
 def _check_targets(targets: list[Path], files: list[Path], *, force: bool) -> None:
-    inputs = {path.resolve() for path in files}
+    reads = Inputs.of(files)
     for target in targets:
-        if target.resolve() in inputs:
-            raise ConfigError(f"{target} is also an input; choose another --output")
-        if target.is_dir():
-            raise ConfigError(f"{target} is a directory; --output names a file")
-        if target.exists() and not force:
-            raise ConfigError(f"{target} exists; pass --force to overwrite it")
+        check_output(target, inputs=reads, force=force, what="--output")
 
 
 def _read_docs(
@@ -185,17 +180,6 @@ def _counted(docs: Iterable[Doc], stats: ExportStats) -> Iterator[Doc]:
         yield doc
 
 
-@contextlib.contextmanager
-def _replacing(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target``, on error it is removed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_spans_jsonl(docs: Iterable[Doc], handle) -> int:
@@ -208,7 +192,8 @@ def write_spans_jsonl(docs: Iterable[Doc], handle) -> int:
 
 
 def _write(fmt: str, docs: Iterable[Doc], target: Path) -> int:
-    with _replacing(target) as tmp:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(target) as tmp:
         if fmt == "spacy":
             with DocBinWriter(tmp) as writer:
                 return writer.write_docs(docs)
@@ -241,7 +226,8 @@ def import_spans(
     _check_targets([target], [source], force=force)
     nlp = blank_nlp(lang)
     stats = ImportStats(input=str(source), output=str(target), alignment=AlignmentReport(mode=alignment))
-    with _replacing(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(target, "w", encoding="utf-8", newline="\n") as handle:
         for line, record in iter_jsonl(source):
             stats.records += 1
             if is_skipped(record):

@@ -22,6 +22,7 @@ from .options import FORMATS, ReaderOptions
 from .parquet import read_parquet
 from .progress import ReadProgress
 from .text import read_text
+from .validity import validate
 
 Reader = Callable[..., Iterator[Record | Reject]]  # reader(file: InputFile, *, options) -> Iterator
 
@@ -57,7 +58,8 @@ def _stream(files: list[InputFile], options: ReaderOptions, progress: ReadProgre
     for file in files:
         if progress is not None:
             progress.start(file)
-        yield from READERS[file.format](file, options=options, progress=progress)
+        for item in READERS[file.format](file, options=options, progress=progress):
+            yield validate(item)  # the one validity rule: an unencodable record is a reject
         if progress is not None:
             progress.finish(file)
 

@@ -2,7 +2,8 @@
 
 Files are opened in binary mode (gzip through ``gzip.open``) and decoded line by line, so a decoding
 error names the exact line and the lines around it are still read. A UTF-8 BOM is stripped at the
-start of a file only. A file with NUL bytes in its first 8 KiB is binary: one Reject, nothing else.
+start of a file only. A NUL byte makes its line a Reject; a file whose first 8 KiB have NUL bytes in
+at least half their lines (an image, an archive, UTF-16 text) is binary: one Reject, nothing else.
 A read that fails part-way (a truncated gzip) ends the file with a Reject at the line it reached.
 """
 
@@ -25,6 +26,7 @@ from .progress import ReadProgress
 SNIFF_BYTES = 8192
 UTF8_BOM = codecs.BOM_UTF8
 BINARY_REASON = "binary file (NUL bytes in the first 8 KiB), not text"
+NUL_LINE_REASON = "binary data (a NUL byte) in the line, not text"
 READ_ERRORS = (OSError, EOFError, zlib.error)  # gzip raises EOFError when truncated, BadGzipFile (OSError) when corrupt
 
 
@@ -96,6 +98,17 @@ def _strip_newline(raw: bytes) -> bytes:
     return raw
 
 
+def is_binary(head: bytes) -> bool:
+    """Whether the first bytes of a file say it is binary: NUL bytes in at least half of its lines.
+    One stray NUL in a text file costs its line only (see :func:`numbered_lines`)."""
+    if b"\0" not in head:
+        return False
+    lines = head.split(b"\n")
+    if len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    return 2 * sum(1 for line in lines if b"\0" in line) >= len(lines)
+
+
 def numbered_lines(
     file: InputFile, *, options: ReaderOptions, progress: ReadProgress | None = None
 ) -> Iterator[tuple[int, str] | Reject]:
@@ -117,7 +130,7 @@ def numbered_lines(
         except READ_ERRORS as exc:
             yield read_failure(file, f"{file.path}:1", exc)
             return
-        if b"\0" in head:
+        if is_binary(head):
             yield Reject(source=file.path, reason=BINARY_REASON)
             return
         iterator = iter(lines)
@@ -132,6 +145,9 @@ def numbered_lines(
             lineno += 1
             if lineno == 1 and strip_bom and raw.startswith(UTF8_BOM):
                 raw = raw[len(UTF8_BOM) :]
+            if b"\0" in raw:
+                yield Reject(source=f"{file.path}:{lineno}", reason=NUL_LINE_REASON)
+                continue
             try:
                 text = _strip_newline(raw).decode(codec)
             except UnicodeDecodeError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from annotator.outputs import atomic_write_text
+
 
 def _scores_table(scores: dict) -> list[str]:
     o = scores["overall"]
@@ -115,4 +117,4 @@ def write_card(path: Path, meta: dict) -> None:
         "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
         "",
     ]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    atomic_write_text(path, "\n".join(lines))

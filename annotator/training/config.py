@@ -9,6 +9,9 @@ from ..choices import Backend, Keep, SaveDtype, TrainContext, check
 from ..conll import has_document_markers
 from ..errors import ConfigError
 from ..labels import canonical_scheme
+from ..outputs import Inputs, check_output
+
+CHECKPOINTS = "_checkpoints"  # inside the output directory: the epoch checkpoints --resume continues from
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class TrainConfig:
     save_dtype: SaveDtype = "float32"
     device: str = "auto"
     force: bool = False
+    resume: bool = False  # continue from the last epoch checkpoint in output/_checkpoints
     command: str = ""
 
     def __post_init__(self) -> None:
@@ -68,9 +72,15 @@ class TrainConfig:
                 raise ConfigError(f"--{name} {path}: no such file")
         if self.base_model is not None and not (Path(self.base_model) / "config.json").is_file():
             raise ConfigError(f"--base-model {self.base_model}: not a Hugging Face model directory (no config.json)")
+        if self.resume and self.force:
+            raise ConfigError("use just one of --resume and --force")
         out = Path(self.output)
-        if out.exists() and (not out.is_dir() or any(out.iterdir())) and not self.force:
-            raise ConfigError(f"--output {out} exists and is not empty; pass --force to overwrite it")
+        reads = Inputs.of([p for p in (self.train, self.dev, self.test) if p is not None],
+                          dirs=[self.base_model] if self.base_model is not None else [])
+        check_output(out, inputs=reads, force=True, directory=True, what="--output")
+        if out.exists() and any(out.iterdir()) and not (self.force or self.resume):
+            raise ConfigError(f"--output {out} exists and is not empty; pass --force to overwrite it"
+                              + (" (or --resume to continue its training)" if (out / CHECKPOINTS).is_dir() else ""))
 
     @property
     def resolved_context(self) -> str:
@@ -86,3 +96,9 @@ class TrainConfig:
         keys = ("backend", "epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay",
                 "max_grad_norm", "max_length", "context", "word_shapes", "keep", "seed", "max_steps")
         return {k: getattr(self, k) for k in keys} | {"context": self.resolved_context}
+
+    @property
+    def fingerprint(self) -> dict:
+        """What must not change between a training run and its --resume."""
+        data = {k: str(getattr(self, k)) for k in ("train", "dev", "base_model", "scheme", "encoding", "tag_column")}
+        return {**self.hyperparameters, **data, "device": self.device}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
-import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from ..outputs import atomic_write_text
 from ..scoring import Scores
 from .config import TrainConfig
 from .data import Split
@@ -20,17 +21,22 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
     """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1
     (``config.keep == "best"``) or of the last one.
 
-    Returns the per-epoch history ``[{"epoch", "train_loss", "dev": scores}, ...]``.
+    Returns the per-epoch history ``[{"epoch", "train_loss", "dev": scores}, ...]``. Checkpoints
+    (weights, optimizer, scheduler, RNG states) go to ``work_dir`` each epoch; with
+    ``config.resume`` training continues from the last one, as transformers' ``Trainer`` resumes.
     """
     import torch
     from datasets import Dataset
     from transformers import (DataCollatorForTokenClassification, Trainer, TrainerCallback,
                               TrainingArguments)
+    from transformers.trainer_utils import get_last_checkpoint
 
     labels = tuple(model.config.id2label[i] for i in sorted(model.config.id2label))
     steps_per_epoch = math.ceil(len(train_features) / (config.batch_size * config.grad_accum))
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
-    history: list[dict] = []
+    history_path = work_dir / "history.json"
+    history: list[dict] = json.loads(history_path.read_text(encoding="utf-8")) if config.resume and \
+        history_path.is_file() else []
     last_dev: list[Scores] = []  # the scores of the latest evaluation
 
     def preprocess_logits(logits, _labels):
@@ -47,7 +53,9 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
             losses = [h["loss"] for h in state.log_history if "loss" in h]
             loss = float(np.mean(losses[-max(1, steps_per_epoch // max(args.logging_steps, 1)):])) if losses else None
             epoch = round(state.epoch or 0, 2)
+            history[:] = [h for h in history if h["epoch"] < epoch]  # an epoch evaluated again after a resume
             history.append({"epoch": epoch, "train_loss": loss, "dev": last_dev[0]})
+            atomic_write_text(history_path, json.dumps(history))
             print(epoch_line(epoch, last_dev[0], loss), file=sys.stderr, flush=True)
 
     use_cuda = device.type == "cuda"
@@ -72,7 +80,7 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
         metric_for_best_model="f1",
         greater_is_better=True,
         save_total_limit=1,
-        save_only_model=True,
+        save_only_model=False,  # optimizer, scheduler and RNG states too: --resume continues exactly
         logging_steps=max(1, min(50, steps_per_epoch // 4)),
         seed=config.seed,
         data_seed=config.seed,
@@ -94,6 +102,6 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
         preprocess_logits_for_metrics=preprocess_logits,
         callbacks=[EpochLine()],
     )
-    trainer.train()
-    shutil.rmtree(work_dir, ignore_errors=True)
+    checkpoint = get_last_checkpoint(str(work_dir)) if config.resume else None
+    trainer.train(resume_from_checkpoint=checkpoint)
     return history

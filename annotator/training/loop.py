@@ -3,6 +3,11 @@
 AdamW with weight-decay groups (no decay on biases and LayerNorm weights), linear warm-up and
 decay, gradient clipping, gradient accumulation (the optimizer steps at ``(step + 1) % accum``
 and after the last batch), bf16/fp16 autocast on GPU, dev evaluation each epoch, best epoch kept.
+
+After each epoch the whole state (weights, optimizer, scheduler, grad scaler, the RNG states and the
+shuffling generator's, the history and the best epoch's weights) is saved to ``work_dir/last.pt``
+(through a temporary name); ``config.resume`` restores it and goes on with the next epoch, so the
+final model equals an uninterrupted run's on the same device (CPU runs are deterministic).
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from __future__ import annotations
 import copy
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from ..outputs import atomic_write
 from ..tagging import WordTagger
 
 from .config import TrainConfig
@@ -33,10 +40,15 @@ def decay_groups(model, weight_decay: float) -> list[dict]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
 
 
+STATE_FILE = "last.pt"
+
+
 def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[dict], dev: Split,
-               device) -> list[dict]:
+               device, work_dir: Path | None = None) -> list[dict]:
     """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1
-    (``config.keep == "best"``) or of the last one."""
+    (``config.keep == "best"``) or of the last one.
+
+    With ``work_dir`` the state is saved there after each epoch; ``config.resume`` continues from it."""
     import torch
     from torch.utils.data import DataLoader
     from transformers import DataCollatorForTokenClassification, get_linear_schedule_with_warmup
@@ -63,8 +75,25 @@ def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[di
     history: list[dict] = []
     best_f1, best_state = -1.0, None
     step = 0
-    progress = tqdm(total=total_steps, desc="train", unit="step", file=sys.stderr, dynamic_ncols=True)
-    for epoch in range(n_epochs):
+    first_epoch = 0
+    state_path = work_dir / STATE_FILE if work_dir is not None else None
+    if config.resume and state_path is not None and state_path.is_file():
+        state = torch.load(state_path, map_location="cpu", weights_only=True)  # tensors and plain data only
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        scaler.load_state_dict(state["scaler"])
+        torch.set_rng_state(state["rng"])
+        generator.set_state(state["generator"])
+        if use_cuda and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        first_epoch, step, history = state["epoch"], state["step"], state["history"]
+        best_f1, best_state = state["best_f1"], state["best_state"]
+        print(f"resuming after epoch {first_epoch} (step {step} of {total_steps})", file=sys.stderr)
+    progress = tqdm(total=total_steps, initial=step, desc="train", unit="step", file=sys.stderr, dynamic_ncols=True)
+    for epoch in range(first_epoch, n_epochs):
+        if step >= total_steps:
+            break
         model.train()
         running, n_loss = 0.0, 0
         optimizer.zero_grad(set_to_none=True)
@@ -96,9 +125,23 @@ def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[di
         if config.keep == "best" and scores["overall"]["f1"] > best_f1:
             best_f1 = scores["overall"]["f1"]
             best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+        if state_path is not None:
+            _save_state(state_path, {
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "scaler": scaler.state_dict(), "rng": torch.get_rng_state(), "generator": generator.get_state(),
+                "cuda_rng": torch.cuda.get_rng_state_all() if use_cuda else None, "epoch": epoch + 1, "step": step,
+                "history": history, "best_f1": best_f1, "best_state": best_state,
+            })
         if step >= total_steps:
             break
     progress.close()
     if best_state is not None:
         model.load_state_dict(best_state)
     return history
+
+
+def _save_state(path: Path, state: dict) -> None:
+    import torch
+
+    with atomic_write(path, resumable=True) as tmp:
+        torch.save(state, tmp)

@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 from ..conll import ConllFormat
-from ..model import META_FILE, load_model
+from ..model import META_FILE, load_model, load_weights
+from ..outputs import atomic_write_text
 from ..tagging import WordTagger
 
 from .card import write_card
@@ -26,9 +27,8 @@ from .run import save_weights
 def to_float16(model_dir: Path) -> None:
     """Store the weights of ``model_dir`` in float16 (half the size; its config says float32, so they load as fp32)."""
     import torch
-    from transformers import AutoModelForTokenClassification
 
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.float32)
+    model = load_weights(model_dir, dtype=torch.float32)
     save_weights(model, model_dir, save_dtype="float16")
 
 
@@ -50,7 +50,7 @@ def rescore(model_dir: Path, *, dev: Path | None = None, test: Path | None = Non
         meta["weights_dtype"] = weights_dtype
     if step:
         meta.setdefault("post_processing", []).append(step)
-    (model_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(model_dir / META_FILE, json.dumps(meta, indent=2) + "\n")
     write_card(model_dir / "README.md", meta)
     return scores
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..conll import ConllFormat, detect_file_scheme
-from ..errors import ConfigError, ModelError
+from ..errors import AnnotatorWarning, ConfigError, InputFormatError, ModelError
 from ..evaluate import write_model_report
-from ..model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, pick_device,
-                     quiet_transformers)
+from ..model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, load_weights,
+                     pick_device, quiet_transformers)
+from ..outputs import RunLock, atomic_write_text, output_error, remove
 from ..scoring import Scores
 from ..shapes import META_KEY as SHAPES_META_KEY
 from ..shapes import SHAPES, add_shape_embeddings, token_type_embeddings
@@ -21,7 +22,7 @@ from ..tagging import WordTagger
 from ..windows import WindowEncoder
 
 from .card import write_card
-from .config import TrainConfig
+from .config import CHECKPOINTS, TrainConfig
 from .data import features, label_set_of, load_split
 from .metrics import score_model
 
@@ -38,7 +39,7 @@ class TrainResult:
 def train(config: TrainConfig) -> TrainResult:
     """Train a token-classification model as ``config`` says and write its model directory."""
     import torch
-    from transformers import AutoModelForTokenClassification, set_seed
+    from transformers import set_seed
 
     started = time.time()
     set_seed(config.seed)
@@ -46,10 +47,7 @@ def train(config: TrainConfig) -> TrainResult:
     quiet_transformers()
     base = Path(config.base_model) if config.base_model else default_base_encoder()
     fmt = ConllFormat(tag_column=config.tag_column, scheme=config.scheme, encoding=config.encoding)
-    try:
-        tokenizer = load_tokenizer(base)
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load a tokenizer from {base}: {exc}".splitlines()[0]) from None
+    tokenizer = load_tokenizer(base)
     context = config.resolved_context
     encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=context,
                             word_shapes=config.word_shapes)
@@ -57,19 +55,26 @@ def train(config: TrainConfig) -> TrainResult:
     train_split = load_split(config.train, encoder, fmt)
     dev_split = load_split(config.dev, encoder, fmt)
     test_split = load_split(config.test, encoder, fmt) if config.test else None
+    for option, split in (("--train", train_split), ("--dev", dev_split), ("--test", test_split)):
+        if split is not None and not split.sentences:  # checked now, not after an epoch of training
+            raise InputFormatError(split.path, None, f"{option} holds no sentences (empty, or only -DOCSTART- lines)",
+                                   fix="give a CoNLL file with one `token ... TAG` line per word")
     labels = label_set_of(train_split.sentences)
     if not labels.types:
         raise ModelError(f"{config.train}: the training data holds no entity at all")
+    for option, split in (("--dev", dev_split), ("--test", test_split)):
+        if split is None:
+            continue
+        unseen = sorted(set(label_set_of(split.sentences).types) - set(labels.types))
+        if unseen:
+            warnings.warn(f"{split.path}: entity type{'s' if len(unseen) > 1 else ''} {', '.join(unseen)} of {option} "
+                          f"never occur{'' if len(unseen) > 1 else 's'} in --train {config.train}; the model cannot "
+                          "predict them, so they count as misses", AnnotatorWarning, stacklevel=2)
     print(f"train: {len(train_split.sentences)} sentences in {len(train_split.windows)} windows; "
           f"dev: {len(dev_split.sentences)} sentences; labels: {', '.join(labels.types)}", file=sys.stderr)
 
-    try:
-        model = AutoModelForTokenClassification.from_pretrained(
-            base, local_files_only=True, num_labels=len(labels), id2label=labels.id2label,
-            label2id=labels.label2id, ignore_mismatched_sizes=True, dtype=torch.float32,
-        )
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load the base encoder {base}: {exc}".splitlines()[0]) from None
+    model = load_weights(base, num_labels=len(labels), id2label=labels.id2label, label2id=labels.label2id,
+                         ignore_mismatched_sizes=True, dtype=torch.float32)
     if config.word_shapes:
         if token_type_embeddings(model) is None:
             raise ConfigError(f"--base-model {base}: the encoder has no token-type embedding to carry word "
@@ -79,23 +84,57 @@ def train(config: TrainConfig) -> TrainResult:
     set_seed(config.seed)
 
     out = Path(config.output)
-    if out.exists() and config.force:
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    train_features = features(train_split, labels)
-    if config.backend == "trainer":
-        from .hf import train_with_trainer
+    work_dir = out / CHECKPOINTS
+    with RunLock(out):
+        _prepare_output(out, work_dir, config)
+        train_features = features(train_split, labels)
+        if config.backend == "trainer":
+            from .hf import train_with_trainer
 
-        history = train_with_trainer(config, model=model, tokenizer=tokenizer, train_features=train_features,
-                                     dev=dev_split, dev_features=features(dev_split, labels),
-                                     work_dir=out / "_checkpoints", device=device)
-    else:
-        from .loop import train_loop
+            history = train_with_trainer(config, model=model, tokenizer=tokenizer, train_features=train_features,
+                                         dev=dev_split, dev_features=features(dev_split, labels),
+                                         work_dir=work_dir, device=device)
+        else:
+            from .loop import train_loop
 
-        history = train_loop(config, model=model, tokenizer=tokenizer, train_features=train_features,
-                             dev=dev_split, device=device)
-    train_seconds = time.time() - started
+            history = train_loop(config, model=model, tokenizer=tokenizer, train_features=train_features,
+                                 dev=dev_split, device=device, work_dir=work_dir)
+        train_seconds = time.time() - started
+        result = _finish(out, config, model=model, tokenizer=tokenizer, labels=labels, base=base, device=device,
+                         splits=(train_split, dev_split, test_split), history=history, fmt=fmt,
+                         train_seconds=train_seconds)
+        remove(work_dir)
+    return result
 
+
+def _prepare_output(out: Path, work_dir: Path, config: TrainConfig) -> None:
+    """A fresh output directory (``--force`` empties it), or with ``--resume`` the one holding the
+    checkpoints of the run to continue, trained with the same settings."""
+    state = work_dir / "run.json"
+    if config.resume:
+        if not state.is_file():
+            raise ConfigError(f"nothing to resume in {out}: it holds no epoch checkpoint yet ({work_dir}); "
+                              "run without --resume (with --force to start over)")
+        recorded = json.loads(state.read_text(encoding="utf-8"))
+        changed = sorted(k for k in set(recorded) | set(config.fingerprint) if recorded.get(k) != config.fingerprint.get(k))
+        if changed:
+            raise ConfigError(f"cannot resume {out}: the interrupted training used other settings "
+                              f"({', '.join(changed)}); run it with the same options, or pass --force")
+        return
+    if config.force:
+        remove(out)
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc.filename or work_dir, exc) from None
+    atomic_write_text(state, json.dumps(config.fingerprint, indent=1))
+
+
+def _finish(out: Path, config: TrainConfig, *, model, tokenizer, labels, base: Path, device, splits, history: list[dict],
+            fmt: ConllFormat, train_seconds: float) -> TrainResult:
+    """Score the trained model and write the model directory (weights, tokenizer, annotator.json, card)."""
+    train_split, dev_split, test_split = splits
+    context = config.resolved_context
     tagger = WordTagger(model, tokenizer, id2label=labels.id2label, max_length=config.max_length,
                         context=context, device=device, precision="fp32",  # card scores: fp32
                         word_shapes=config.word_shapes)
@@ -130,7 +169,7 @@ def train(config: TrainConfig) -> TrainResult:
         "command": config.command,
         "versions": _versions(),
     }
-    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(out / META_FILE, json.dumps(meta, indent=2) + "\n")
     write_card(out / "README.md", meta)
     write_model_report(out, tagger=tagger, documents=dev_split.documents, files=[config.dev])  # report.html, .json
     return TrainResult(out, history, dev_scores, test_scores, train_seconds)

@@ -8,17 +8,32 @@ record dicts (see :func:`record_dict`), and the ``concat_*`` helpers merge part 
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from ..choices import OutputFormat, values
 from ..errors import ConfigError
+from ..records import Annotated, Reject
 from .common import ENTITY_KEYS, FIXED_KEYS, Writer, record_dict
-from .docbin import DocBinWriter, aligned_words, concat_docbin, item_to_doc, read_docbin
+from .docbin import (
+    DocBinWriter,
+    aligned_words,
+    blank_nlp,
+    concat_docbin,
+    item_to_doc,
+    read_docbin,
+)
 from .jsonl import JsonlWriter, concat_jsonl, read_jsonl
-from .parquet import ParquetWriter, concat_parquet, output_schema, read_parquet
+from .parquet import (
+    ParquetWriter,
+    check_parquet,
+    concat_parquet,
+    output_schema,
+    read_parquet,
+)
 
 FORMATS = values(OutputFormat)
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".spacy": "spacy"}
@@ -35,6 +50,7 @@ __all__ = [
     "JsonlWriter",
     "ParquetWriter",
     "SUFFIXES",
+    "WRITE_ERRORS",
     "Writer",
     "aligned_words",
     "concat_docbin",
@@ -48,6 +64,7 @@ __all__ = [
     "read_jsonl",
     "read_parquet",
     "record_dict",
+    "split_unwritable",
 ]
 
 
@@ -87,3 +104,42 @@ def open_writer(
     if not include_text:
         raise ConfigError("a spaCy Doc always holds its text, so --format spacy cannot leave the text out")
     return DocBinWriter(target)
+
+
+WRITE_ERRORS = (ConfigError, ValueError, TypeError, OverflowError, NotImplementedError)  # what one record's data can raise in a writer
+
+
+def split_unwritable(fmt: str, items: Sequence[Annotated], *, include_text: bool = True
+                     ) -> tuple[list[Annotated], list[Reject]]:
+    """The items of a batch that ``fmt`` can write together, and a Reject (with the reason) for each
+    one it cannot (a kept field JSON cannot hold, a Parquet value that fits no column type with the
+    others, a user_data value a DocBin cannot store). Called when writing the whole batch failed,
+    so one bad record costs that record, not the run. Greedy, in input order: an item is kept if it
+    can be written with the items kept before it."""
+    good: list[Annotated] = []
+    bad: list[Reject] = []
+    for item in items:
+        try:
+            _check_writable(fmt, [*good, item] if fmt == "parquet" else [item], include_text=include_text)
+        except WRITE_ERRORS as exc:
+            reason = str(exc).removeprefix(f"{item.record.source}: ")
+            bad.append(Reject(source=item.record.source, reason=f"cannot be written as {fmt}: {reason}",
+                              id=item.record.id))
+        else:
+            good.append(item)
+    return good, bad
+
+
+def _check_writable(fmt: str, items: list[Annotated], *, include_text: bool) -> None:
+    if fmt == "jsonl":
+        JsonlWriter(io.BytesIO(), include_text=include_text).write(items)
+    elif fmt == "parquet":
+        check_parquet(items, include_text=include_text)
+    else:
+        from spacy.tokens import DocBin
+
+        docbin = DocBin(store_user_data=True)
+        nlp = blank_nlp()
+        for item in items:
+            docbin.add(item_to_doc(item, nlp))
+        docbin.to_bytes()

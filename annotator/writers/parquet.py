@@ -103,6 +103,15 @@ class ParquetWriter(WriterBase):
         return self.count
 
 
+def check_parquet(items: Sequence[Annotated], *, include_text: bool = True) -> None:
+    """Raise ConfigError (or an Arrow conversion error) unless ``items`` can be one Parquet row group."""
+    rows = [record_dict(item, include_text=include_text) for item in items]
+    table = _to_table(items, rows, output_schema(_infer_kept(items), include_text=include_text))
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(sink, table.schema, **PARQUET_OPTIONS) as writer:
+        writer.write_table(table)
+
+
 def _kept_names(items: Sequence[Annotated]) -> list[str]:
     names: dict[str, None] = {}
     for item in items:

@@ -325,12 +325,23 @@ def test_txt_whole_file_invalid_encoding_names_line_in_reason(tmp_path):
     assert "--encoding" in reject.reason
 
 
-@pytest.mark.parametrize("lines", [False, True])
-def test_binary_file_is_one_reject(tmp_path, lines):
+def test_binary_file_is_one_reject(tmp_path):
     path = write(tmp_path / "blob.txt", b"abc\n" * 10 + b"\x00\x01\x02\n" + b"more\n" * 5)
-    assert only_reject(read(path, lines=lines)) == Reject(
+    assert only_reject(read(path, lines=False)) == Reject(
         source=str(path), reason="binary file (NUL bytes in the first 8 KiB), not text"
     )
+    path = write(tmp_path / "blob2.txt", b"\x00\x01\n\x00\n" * 20)
+    assert only_reject(read(path, lines=True)) == Reject(
+        source=str(path), reason="binary file (NUL bytes in the first 8 KiB), not text"
+    )
+
+
+def test_a_nul_byte_in_one_line_rejects_that_line_only(tmp_path):
+    path = write(tmp_path / "blob.txt", b"abc\n" * 10 + b"\x00\x01\x02\n" + b"more\n" * 5)
+    items = read(path, lines=True)
+    assert len(items) == 16
+    assert items[10] == Reject(source=f"{path}:11", reason="binary data (a NUL byte) in the line, not text")
+    assert [item.text for item in items if isinstance(item, Record)] == ["abc"] * 10 + ["more"] * 5
 
 
 def test_binary_file_met_in_directory_walk(tmp_path):
@@ -347,9 +358,11 @@ def test_binary_file_met_in_directory_walk(tmp_path):
     assert only_reject(jsonl_items).reason.startswith("binary file")
 
 
-def test_nul_after_first_8_kib_is_not_binary(tmp_path):
+def test_nul_after_first_8_kib_rejects_its_line_as_before_it(tmp_path):
     path = write(tmp_path / "d.txt", b"a" * 9000 + b"\nb\x00c\n")
-    assert [i.text for i in read(path, lines=True)] == ["a" * 9000, "b\x00c"]
+    items = read(path, lines=True)
+    assert items[0].text == "a" * 9000
+    assert items[1] == Reject(source=f"{path}:2", reason="binary data (a NUL byte) in the line, not text")
 
 
 def test_file_gone_after_expansion_is_rejected(tmp_path):

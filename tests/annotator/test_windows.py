@@ -415,7 +415,7 @@ def real_tokenizer():
     except ModelError as exc:
         pytest.skip(f"default base encoder not installed: {exc}")
     transformers = pytest.importorskip("transformers")
-    return transformers.AutoTokenizer.from_pretrained(str(path))
+    return transformers.AutoTokenizer.from_pretrained(str(path), trust_remote_code=False)
 
 
 def test_cached_word_pieces_equal_the_tokenizer_on_whole_sentences(real_tokenizer):

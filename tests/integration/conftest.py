@@ -24,7 +24,7 @@ def tiny_encoder(tmp_path_factory) -> Path:
     except ModelError as exc:
         pytest.skip(f"needs the MiniLM tokenizer: {exc}")
     out = tmp_path_factory.mktemp("tiny_encoder")
-    tokenizer = AutoTokenizer.from_pretrained(base)
+    tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=512)
     BertModel(config).save_pretrained(out)

@@ -199,25 +199,27 @@ def test_resume_refuses_a_changed_input(tmp_path, corpus, tiny_models):
     data = tmp_path / "c.jsonl"
     data.write_bytes(corpus.read_bytes())
     out = tmp_path / "o.jsonl"
-    with pytest.raises(InputFormatError, match="malformed JSON"):
-        run([data], out, model=tiny_models["torch"], strict=True)  # stops: an interrupted run is left
+    with pytest.raises(InputFormatError, match="malformed JSON"):  # stops after 2 parts: an interrupted run is left
+        run([data], out, model=tiny_models["torch"], strict=True, batch_size=4)
     with open(data, "ab") as handle:
         handle.write(b'{"id": "new", "text": "Added later."}\n')
     with pytest.raises(ConfigError, match=r"other settings \(inputs\)"):
-        run([data], out, model=tiny_models["torch"], strict=True, resume=True)
+        run([data], out, model=tiny_models["torch"], strict=True, resume=True, batch_size=4)
 
 
 def test_manifest_records_the_device_and_the_batch_tokens_it_resolved(tmp_path, corpus, tiny_models):
     out = tmp_path / "o.jsonl"
     with pytest.raises(InputFormatError, match="malformed JSON"):
-        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu")  # leaves an interrupted run
+        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_size=4)  # leaves parts
     manifest = json.loads((tmp_path / "o.jsonl.parts" / "manifest.json").read_text())
     assert manifest["fingerprint"]["device"] == "cpu"
     assert manifest["fingerprint"]["batch_tokens"] == 2048  # the CPU default, written out
     with pytest.raises(InputFormatError, match="malformed JSON"):  # the same settings, so --resume goes on
-        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_tokens=2048, resume=True)
+        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_tokens=2048, resume=True,
+            batch_size=4)
     with pytest.raises(ConfigError, match=r"other settings \(batch_tokens\)"):
-        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_tokens=4096, resume=True)
+        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_tokens=4096, resume=True,
+            batch_size=4)
 
 
 def test_loading_a_classifier_caps_the_onednn_kernel_caches(monkeypatch, tiny_models):
