@@ -30,3 +30,7 @@ class InputFormatError(AnnotatorError):
         if fix:
             text += f" ({fix})"
         super().__init__(text)
+
+
+class MissingDependencyError(AnnotatorError):
+    """An optional dependency (an extra such as ``[ray]``) is not installed; says how to install it."""
