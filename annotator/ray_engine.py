@@ -30,6 +30,7 @@ import os
 import pickle
 import shutil
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ INSTALL_HINT = 'the Ray engine needs Ray Data: pip install -e ".[ray]" (ray[data
 MANIFEST = ".annotator-ray.json"  # inside OUT: the options fingerprint, and whether the run finished
 REJECTS_DIR = ".rejects"  # inside OUT: one rejects file per batch that had any, gathered at the end
 PART = "part-{file:05d}-{start:012d}"
-TASK_RETRIES = 3  # a read, prepare or write task whose worker dies is run again (system failures only)
+TASK_RETRIES = 3  # a prepare or write task whose worker dies is run again (system failures only)
 ACTOR_RESTARTS = -1  # a model actor that dies is restarted, without limit (a lost node, a preempted GPU)
 ACTOR_TASK_RETRIES = 3  # a batch whose actor died is retried on another (or the restarted) actor 3 times
 BLOCK_BYTES = 64 * 1024  # target block size: a block holds about one batch
@@ -100,13 +101,25 @@ class StrictReject(Exception):
 
 
 def read_batches(index: int, file: InputFile, *, options: ReaderOptions, batch_size: int, done: frozenset[str],
-                 strict: bool) -> Iterator[Any]:
+                 strict: bool, cwd: str) -> Iterator[Any]:
     """One-row pyarrow tables, one per batch of ``batch_size`` items of ``file`` (input file ``index``):
-    position, item counts and words, and the pickled records and rejects (left out of batches in ``done``)."""
+    position, item counts and words, and the pickled records and rejects (left out of batches in ``done``).
+
+    A relative path is read from the driver's directory ``cwd`` where this node has it, so that sources
+    (``path:line``) read as in the local engine."""
     import pyarrow as pa
 
     from .batching import chunks
 
+    if not os.path.isabs(file.path) and os.path.isdir(cwd):
+        here = os.getcwd()
+        os.chdir(cwd)  # this worker process runs this one task until the file is read
+        try:
+            yield from read_batches(index, file, options=options, batch_size=batch_size, done=done, strict=strict,
+                                    cwd="")
+        finally:
+            os.chdir(here)
+        return
     start = 0
     for batch in chunks(READERS[file.format](file, options=options), batch_size):
         records = [item for item in batch if isinstance(item, Record)]
@@ -187,19 +200,17 @@ class AnnotateBatches:
     """Actor stage: loads the model once, then runs :func:`forward` and :func:`finish` on each prepared
     batch (and streams its long documents with :func:`stream_spans`), as the local engine does."""
 
-    def __init__(self, *, model_dir: str, settings: StageSettings, load: dict[str, Any], threads: int):
+    def __init__(self, *, model_dir: str, load: dict[str, Any], long_chars: int, piece_windows: int, threads: int):
         import torch
 
         from .inference import TokenClassifier
 
         torch.set_num_threads(max(1, threads))
         self.tagger = TokenClassifier.load(model_dir, **load).tagger
-        ours = StageSettings.from_tagger(self.tagger, long_chars=settings.long_chars,
-                                         piece_windows=settings.piece_windows)
-        if ours != settings:  # pragma: no cover - the driver read the same model directory
-            raise ConfigError(f"{model_dir}: the model on this worker differs from the driver's")
-        self.settings = settings
-        self.long_preparer = Preparer(settings)
+        # the settings of the prepare tasks, from the same model directory (small constructor arguments:
+        # Ray keeps them inline, so a restarted actor always finds them)
+        self.settings = StageSettings.from_tagger(self.tagger, long_chars=long_chars, piece_windows=piece_windows)
+        self.long_preparer = Preparer(self.settings)
 
     def _forward(self, packed: Packed):
         return forward(packed, tagger=self.tagger)
@@ -335,7 +346,7 @@ def annotate_on_ray(inputs: Sequence[str | os.PathLike[str]], output: str | os.P
     started_ray = _connect(ray, options)
     try:
         num_workers, gpus, cpus = _resources(ray, options)
-        sink = _sink(output, fmt, config.include_text)
+        sink = _sink(output.absolute(), fmt, config.include_text)  # the workers' directory is not ours
         dataset = _pipeline(ray, files, config, options, settings, model_dir, done, num_workers, gpus, cpus)
         started = time.perf_counter()
         try:
@@ -424,19 +435,27 @@ def _pipeline(ray, files, config, options: RayOptions, settings: StageSettings, 
     if not config.progress:  # --quiet: Ray Data's progress log lines too
         import logging
 
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
     source = _datasource(files, options=config.reader, batch_size=config.batch_size, done=done,
-                         strict=config.strict)
+                         strict=config.strict, cwd=os.getcwd())
     load = {"device": config.device if gpus else "cpu", "decoding": config.decoding,
             "batch_tokens": config.batch_tokens, "window_overlap": config.window_overlap,
             "quantize": config.quantize, "precision": config.precision}
-    return (ray.data.read_datasource(source, ray_remote_args={"max_retries": TASK_RETRIES})
+    with warnings.catch_warnings():  # Ray 2.60 deprecates the retry arguments for 2.64 (without them: unlimited)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _stages(ray, source, settings, model_dir, load, workers, gpus, cpus)
+
+
+def _stages(ray, source, settings: StageSettings, model_dir: Path, load: dict, workers: int, gpus: float,
+            cpus: float):
+    return (ray.data.read_datasource(source)  # read tasks: Ray Data retries them on system failures
             .map_batches(prepare_batches, batch_format="pyarrow", batch_size=1, zero_copy_batch=True,
                          fn_kwargs={"settings": settings}, max_retries=TASK_RETRIES)
             .map_batches(AnnotateBatches, batch_format="pyarrow", batch_size=1, zero_copy_batch=True,
-                         fn_constructor_kwargs={"model_dir": str(model_dir), "settings": settings, "load": load,
-                                                "threads": int(cpus) or 1},
-                         concurrency=workers, num_gpus=gpus or None, num_cpus=cpus,
+                         fn_constructor_kwargs={"model_dir": str(model_dir), "load": load,
+                                                "long_chars": settings.long_chars,
+                                                "piece_windows": settings.piece_windows, "threads": int(cpus) or 1},
+                         compute=ray.data.ActorPoolStrategy(size=workers), num_gpus=gpus or None, num_cpus=cpus,
                          max_restarts=ACTOR_RESTARTS, max_task_retries=ACTOR_TASK_RETRIES))
 
 
