@@ -37,10 +37,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import AnnotatorError, ConfigError, InputFormatError, MissingDependencyError
+from .errors import (
+    AnnotatorError,
+    ConfigError,
+    InputFormatError,
+    MissingDependencyError,
+)
 from .readers import READERS, InputFile, ReaderOptions, expand_inputs
 from .records import Annotated, Record, Reject
-from .stages import Packed, Preparer, StageSettings, finish, forward, split_long, stream_spans
+from .stages import (
+    Packed,
+    Preparer,
+    StageSettings,
+    finish,
+    forward,
+    split_long,
+    stream_spans,
+)
 
 INSTALL_HINT = 'the Ray engine needs Ray Data: pip install -e ".[ray]" (ray[data]==2.60.0)'
 MANIFEST = ".annotator-ray.json"  # inside OUT: the options fingerprint, and whether the run finished
@@ -77,7 +90,7 @@ def import_ray():
     """The ``ray`` module with Ray Data, or MissingDependencyError saying how to install it."""
     try:
         import ray
-        import ray.data  # noqa: F401
+        import ray.data
     except ImportError:
         raise MissingDependencyError(INSTALL_HINT) from None
     return ray
@@ -351,8 +364,11 @@ def annotate_on_ray(inputs: Sequence[str | os.PathLike[str]], output: str | os.P
         started = time.perf_counter()
         try:
             dataset.write_datasink(sink, ray_remote_args={"max_retries": TASK_RETRIES})
-        except Exception as exc:  # Ray wraps what the tasks raised: give back our own errors
-            raise _our_error(exc) from None
+        except Exception as exc:
+            ours = _our_error(exc)
+            if ours is exc:
+                raise
+            raise ours from None
         seconds = time.perf_counter() - started
     finally:
         if started_ray:
