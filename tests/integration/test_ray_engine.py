@@ -77,17 +77,22 @@ def parts(out: Path) -> list[Path]:
 
 
 @needs_ray
-def test_samples_give_the_local_engines_bytes(tmp_path, local_ray, random_model, samples):
+def test_samples_and_long_documents_give_the_local_engines_bytes(tmp_path, local_ray, random_model, samples,
+                                                                  monkeypatch):
     from annotator.readers import ReaderOptions
 
-    inputs = [samples / "texts.jsonl", samples / "texts.txt"]
-    reader = ReaderOptions(lines=True)  # texts.txt: a document per line
+    monkeypatch.setattr("annotator.stages.LONG_DOC_CHARS", 3_000)  # these are streamed piece by piece
+    monkeypatch.setattr("annotator.stages.PIECE_WINDOWS", 4)
+    long_docs = tmp_path / "long.txt"
+    long_docs.write_text("".join(" ".join(short_texts(400, seed)) + "\n" for seed in (1, 2)) + "Oslo.\n")
+    inputs = [samples / "texts.jsonl", samples / "texts.txt", long_docs]
+    reader = ReaderOptions(lines=True)  # the txt files: a document per line
     local = tmp_path / "local.jsonl"
     locally(inputs, local, random_model, reader=reader)
     out = tmp_path / "out"
     stats = on_ray(inputs, out, random_model, reader=reader, workers=1, format="jsonl")
-    assert (stats.read, stats.annotated, stats.rejected) == (16, 16, 0)
-    assert [p.name for p in parts(out)] == ["part-00000-000000000000.jsonl", "part-00001-000000000000.jsonl"]
+    assert (stats.read, stats.annotated, stats.rejected) == (19, 19, 0)
+    assert [p.name for p in parts(out)] == [f"part-0000{i}-000000000000.jsonl" for i in range(3)]
     assert b"".join(p.read_bytes() for p in parts(out)) == local.read_bytes()
 
 
