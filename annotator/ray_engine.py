@@ -168,7 +168,7 @@ def _datasource(files: list[InputFile], **read_kwargs):
         def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
                            data_context=None) -> list[ReadTask]:
             return [ReadTask(partial(read_batches, i, f, **read_kwargs),
-                             BlockMetadata(num_rows=None, size_bytes=_size(f), input_files=[f.path], exec_stats=None))
+                             BlockMetadata(num_rows=None, size_bytes=_size(f), input_files=(f.path,), exec_stats=None))
                     for i, f in enumerate(files)]
 
     return InputsDatasource()
@@ -277,19 +277,20 @@ def _reject_line(reject: Reject) -> str:
 
 
 def _sink(out_dir: Path, fmt: str, include_text: bool):
+    from ray.data.block import BlockAccessor
     from ray.data.datasource import Datasink
 
     class PartsSink(Datasink):
         """Writes each batch row as a part file (and its rejects), named by input position; returns
         the counts of each batch to the driver (``results``)."""
 
-        def __init__(self):
+        def __init__(self) -> None:
             self.results: list[dict] = []
 
         def write(self, blocks, ctx) -> list[dict]:
             counts = []
             for block in blocks:
-                for row in block.to_pylist():
+                for row in BlockAccessor.for_block(block).to_arrow().to_pylist():
                     counts.append(_write_batch(row, out_dir, fmt, include_text))
             return counts
 
