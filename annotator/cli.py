@@ -304,6 +304,22 @@ record). A killed or failed run can be continued with --resume."""
                    "process. Any value gives the same output [default: 0 on a CPU, min(cores - 1, 8) with CUDA].")
 @click.option("--shard-size", type=int, default=None,
               help="Write a directory of part files of at most this many documents each.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: this machine; ray: a Ray cluster with Ray Data (pip install -e \".[ray]\"), OUTPUT is "
+                   "then a directory of part files named by input position.")
+@click.option("--address", default=None,
+              help="--engine ray: the cluster (auto, ray://HOST:PORT or HOST:PORT) [default: RAY_ADDRESS, else "
+                   "a local Ray].")
+@click.option("--num-workers", type=int, default=None,
+              help="--engine ray: model actors [default: one per GPU of the cluster, else 1].")
+@click.option("--gpus-per-worker", type=float, default=None,
+              help="--engine ray: GPUs per model actor [default: 1 if the cluster has GPUs, else 0].")
+@click.option("--cpus-per-worker", type=float, default=None,
+              help="--engine ray: CPUs per model actor (also its torch threads) [default: 1, less on a small "
+                   "cluster so that one CPU stays free for reading, preparing and writing].")
+@click.option("--preserve-order", is_flag=True,
+              help="--engine ray: run the batches in input order (the part files sort into input order "
+                   "either way).")
 @click.option("--rejects", type=click.Path(path_type=Path), default=None,
               help="Where bad input records go, with source and reason [default: OUTPUT.rejects.jsonl beside it].")
 @click.option("--strict", is_flag=True, help="Stop at the first bad input record instead of rejecting it.")
@@ -318,7 +334,8 @@ record). A killed or failed run can be continued with --resume."""
 @click.option("--verbose", "-v", is_flag=True, help="Also print the start-up time (to the first batch written) "
               "and the workers used.")
 def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, keep, keep_all, encoding,
-             no_text, batch_size, batch_tokens, window_overlap, workers, shard_size, rejects, strict, resume, force,
+             no_text, batch_size, batch_tokens, window_overlap, workers, shard_size, engine, address, num_workers,
+             gpus_per_worker, cpus_per_worker, preserve_order, rejects, strict, resume, force,
              device, decoding, quantize, precision, quiet, verbose) -> None:
     """Annotate the documents of INPUTS (files, directories, globs, or - for stdin) into --output.
 
@@ -343,7 +360,19 @@ def annotate(model, inputs, output, fmt, input_format, lines, text_key, id_key, 
         reader=ReaderOptions(input_format=input_format, lines=lines, text_key=text_key, id_key=id_key,
                              keep=keep_names, keep_all=keep_all, encoding=encoding),
     )
-    stats = run(list(inputs), output, config=config)
+    ray_given = {"--address": address, "--num-workers": num_workers, "--gpus-per-worker": gpus_per_worker,
+                 "--cpus-per-worker": cpus_per_worker, "--preserve-order": preserve_order or None}
+    if engine == "ray":
+        from .ray_engine import RayOptions, annotate_on_ray
+
+        options = RayOptions(address=address, num_workers=num_workers, gpus_per_worker=gpus_per_worker,
+                             cpus_per_worker=cpus_per_worker, preserve_order=preserve_order)
+        stats = annotate_on_ray(list(inputs), output, config=config, options=options)
+    elif any(value is not None for value in ray_given.values()):
+        name = next(name for name, value in ray_given.items() if value is not None)
+        raise ConfigError(f"{name} applies only to --engine ray")
+    else:
+        stats = run(list(inputs), output, config=config)
     if quiet:
         return
     resumed = f" (resumed after {stats.resumed_from:,})" if stats.resumed_from else ""

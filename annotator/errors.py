@@ -38,3 +38,7 @@ class OutputError(AnnotatorError):
 
 class AnnotatorWarning(UserWarning):
     """Something the user should know that does not stop the run; the CLI prints it as one line."""
+
+
+class MissingDependencyError(AnnotatorError):
+    """An optional dependency (an extra such as ``[ray]``) is not installed; says how to install it."""
