@@ -5,8 +5,21 @@ from .labels import LabelSet, Span
 from .records import Annotated, Record, Reject
 
 __version__ = "0.1.0"
-__all__ = ["AnnotateConfig", "Annotated", "AnnotatorError", "ConfigError", "InputFormatError", "LabelSet",
-           "ModelError", "Record", "Reject", "Span", "TokenClassifier", "annotate", "__version__"]
+__all__ = [
+    "AnnotateConfig",
+    "Annotated",
+    "AnnotatorError",
+    "ConfigError",
+    "InputFormatError",
+    "LabelSet",
+    "ModelError",
+    "Record",
+    "Reject",
+    "Span",
+    "TokenClassifier",
+    "annotate",
+    "__version__",
+]
 
 
 def __getattr__(name: str):

@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .labels import Span, tags_to_spans
 
@@ -58,8 +59,10 @@ class Outcome:
 def scored_spans(tags: Sequence[str], probs: Sequence[float]) -> list[Span]:
     """Entities of one sentence's predicted tags, each scored by the mean probability of its words
     (rounded to 4 places, the score ``annotate`` writes and ``export-spacy --min-score`` reads)."""
-    return [Span(s.start, s.end, s.label, round(sum(probs[s.start:s.end]) / (s.end - s.start), 4))
-            for s in tags_to_spans(tags)]
+    return [
+        Span(s.start, s.end, s.label, round(sum(probs[s.start : s.end]) / (s.end - s.start), 4))
+        for s in tags_to_spans(tags)
+    ]
 
 
 def match_entities(gold: Sequence[Span], pred: Sequence[Span]) -> list[Outcome]:
@@ -112,8 +115,9 @@ def confusion_matrix(outcomes: Iterable[Outcome], types: Iterable[str] = ()) -> 
     return {g: {p: counts[g, p] for p in labels} for g in labels}
 
 
-def threshold_curve(scored: Iterable[tuple[float, bool]], gold_total: int,
-                    thresholds: Sequence[float] = THRESHOLDS) -> list[dict]:
+def threshold_curve(
+    scored: Iterable[tuple[float, bool]], gold_total: int, thresholds: Sequence[float] = THRESHOLDS
+) -> list[dict]:
     """Rows ``{threshold, kept, correct, precision, recall, f1}`` from ``(score, is_correct)`` per predicted
     entity and the number of gold entities; an entity is kept when ``score >= threshold``."""
     entities = list(scored)
@@ -124,8 +128,9 @@ def threshold_curve(scored: Iterable[tuple[float, bool]], gold_total: int,
         precision = correct / len(kept) if kept else 0.0
         recall = correct / gold_total if gold_total else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        rows.append({"threshold": t, "kept": len(kept), "correct": correct, "precision": precision,
-                     "recall": recall, "f1": f1})
+        rows.append(
+            {"threshold": t, "kept": len(kept), "correct": correct, "precision": precision, "recall": recall, "f1": f1}
+        )
     return rows
 
 
@@ -146,8 +151,9 @@ class ErrorAnalysis:
     sentences: int = 0
     _worst: list = field(default_factory=list)  # min-heap of (errors, -index, sentence dict)
 
-    def add(self, words: Sequence[str], gold: Sequence[Span], pred: Sequence[Span], *,
-            file: int = 0, line: int = 0) -> list[Outcome]:
+    def add(
+        self, words: Sequence[str], gold: Sequence[Span], pred: Sequence[Span], *, file: int = 0, line: int = 0
+    ) -> list[Outcome]:
         """Count one sentence (gold and predicted entities over its words); returns its outcomes."""
         outcomes = match_entities(gold, pred)
         index = self.sentences
@@ -175,10 +181,15 @@ class ErrorAnalysis:
                 self.outcomes.append(o)
         if errors and self.examples > 0:
             sentence = {
-                "file": file, "line": line, "errors": errors, "words": list(words),
+                "file": file,
+                "line": line,
+                "errors": errors,
+                "words": list(words),
                 "gold": [{"start": g.start, "end": g.end, "label": g.label, "kind": gold_kind[g]} for g in gold],
-                "pred": [{"start": p.start, "end": p.end, "label": p.label, "score": p.score,
-                          "kind": pred_kind[p]} for p in pred],
+                "pred": [
+                    {"start": p.start, "end": p.end, "label": p.label, "score": p.score, "kind": pred_kind[p]}
+                    for p in pred
+                ],
             }
             item = (errors, -index, sentence)
             if len(self._worst) < self.examples:
@@ -187,8 +198,16 @@ class ErrorAnalysis:
                 heapq.heapreplace(self._worst, item)
         return outcomes
 
-    def add_tags(self, words: Sequence[str], gold_tags: Sequence[str], pred_tags: Sequence[str],
-                 probs: Sequence[float], *, file: int = 0, line: int = 0) -> list[Outcome]:
+    def add_tags(
+        self,
+        words: Sequence[str],
+        gold_tags: Sequence[str],
+        pred_tags: Sequence[str],
+        probs: Sequence[float],
+        *,
+        file: int = 0,
+        line: int = 0,
+    ) -> list[Outcome]:
         """:meth:`add` for one sentence given as gold tags, predicted tags and per-word probabilities."""
         return self.add(words, tags_to_spans(gold_tags), scored_spans(pred_tags, probs), file=file, line=line)
 
@@ -215,8 +234,9 @@ class ErrorAnalysis:
                 "gold": self.gold_total,
                 "predicted": self.pred_total,
                 "counts": {kind: self.kinds[kind] for kind in KINDS},
-                "by_type": {t: {kind: self.by_type.get(t, Counter())[kind] for kind in KINDS}
-                            for t in sorted(self.types)},
+                "by_type": {
+                    t: {kind: self.by_type.get(t, Counter())[kind] for kind in KINDS} for t in sorted(self.types)
+                },
             },
             "confusion": self.confusion(),
             "worst_sentences": self.worst(),
@@ -233,7 +253,7 @@ def _pair(this, other) -> dict:
     return {"this": this, "other": other, "diff": diff}
 
 
-def compare_reports(this: dict, other: dict) -> dict:
+def compare_reports(this: Mapping[str, Any], other: Mapping[str, Any]) -> dict:
     """This report's numbers beside another's (``other`` may be an older report without error kinds):
     ``{"model", "files", "overall", "per_type", "errors"}``, each number as ``{"this", "other", "diff"}``
     (``None`` where one side lacks it; ``diff = this - other``)."""
@@ -242,8 +262,13 @@ def compare_reports(this: dict, other: dict) -> dict:
         "model": other.get("model"),
         "files": other.get("files", []),
         "overall": {k: _pair(this["overall"].get(k), other["overall"].get(k)) for k in COMPARED_OVERALL},
-        "per_type": {t: {k: _pair(this["per_type"].get(t, {}).get(k), other["per_type"].get(t, {}).get(k))
-                         for k in COMPARED_PER_TYPE} for t in types},
+        "per_type": {
+            t: {
+                k: _pair(this["per_type"].get(t, {}).get(k), other["per_type"].get(t, {}).get(k))
+                for k in COMPARED_PER_TYPE
+            }
+            for t in types
+        },
         "errors": None,
     }
     if "errors" in this and "errors" in other:

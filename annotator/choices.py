@@ -28,9 +28,11 @@ ExportInputFormat = Literal["conll", "jsonl", "parquet", "spacy", "spans-jsonl"]
 ExportOutputFormat = Literal["spacy", "spans-jsonl"]  # export-spacy outputs
 Alignment = Literal["strict", "contract", "expand"]  # entities off spaCy's token boundaries
 
+
 def values(choice: Any) -> tuple[str, ...]:
     """The values of a ``Literal`` value set, in declaration order."""
     return get_args(choice)
+
 
 def check(value: str, choice: Any, *, what: str) -> str:
     """``value`` if it is one of ``choice``'s values, else ConfigError naming them all."""

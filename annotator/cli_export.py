@@ -14,8 +14,13 @@ import click
 from .choices import Alignment, ExportInputFormat, ExportOutputFormat
 from .cli_options import EXIT_CODES, choice, conll_options
 
-_FORMAT_NAMES = {"conll": "CoNLL", "jsonl": "JSONL", "parquet": "Parquet", "spacy": "DocBin",
-                 "spans-jsonl": "span-JSONL"}
+_FORMAT_NAMES = {
+    "conll": "CoNLL",
+    "jsonl": "JSONL",
+    "parquet": "Parquet",
+    "spacy": "DocBin",
+    "spans-jsonl": "span-JSONL",
+}
 
 
 def _n(count: int, noun: str) -> str:
@@ -69,8 +74,9 @@ def import_summary(stats) -> list[str]:
         read += f" ({stats.skipped_records:,} answered reject/ignore, skipped)"
     lines = [read, f"entities: {sum(stats.entities.values()):,} ({_count_text(stats.entities)})"]
     lines += _alignment_lines(stats.alignment, verb="imported")
-    wrote = (f"wrote {stats.output}: {_n(stats.docs, 'doc')}, {_n(stats.sentences, 'sentence')}, "
-             f"{_n(stats.tokens, 'token')}")
+    wrote = (
+        f"wrote {stats.output}: {_n(stats.docs, 'doc')}, {_n(stats.sentences, 'sentence')}, {_n(stats.tokens, 'token')}"
+    )
     if stats.skipped_whitespace:
         wrote += f" ({_n(stats.skipped_whitespace, 'whitespace token')} left out)"
     lines.append(wrote)
@@ -79,38 +85,84 @@ def import_summary(stats) -> list[str]:
 
 def _alignment_option(f):
     return click.option(
-        "--alignment", type=choice(Alignment), default="strict", show_default=True,
+        "--alignment",
+        type=choice(Alignment),
+        default="strict",
+        show_default=True,
         help="An entity whose offsets fall inside a spaCy token: strict drops it; contract shrinks it to the "
-             "tokens inside it; expand grows it to the tokens it touches (as Doc.char_span). Counted either way.",
+        "tokens inside it; expand grows it to the tokens it touches (as Doc.char_span). Counted either way.",
     )(f)
 
 
 @click.command("export-spacy", epilog=EXIT_CODES)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--output", "-o", type=click.Path(path_type=Path), required=True,
-              help="Output file: .spacy (DocBin for spacy train) or .jsonl (span-JSONL).")
-@click.option("--format", "output_format", type=choice(ExportOutputFormat), default=None,
-              help="Output format [default: from the suffix of --output].")
-@click.option("--input-format", type=choice(ExportInputFormat),
-              default=None,
-              help="Format of every input [default: per file from its suffix: .conll/.iob/.bio/.tsv/.txt CoNLL; "
-                   ".jsonl an annotate output if its records have 'entities', else span-JSONL; .parquet, .spacy "
-                   "annotate outputs; other names (eng.testb) by their content].")
-@click.option("--n-sents", type=int, default=None,
-              help="CoNLL: sentences per Doc (1: one Doc per sentence) [default: one Doc per -DOCSTART- document].")
-@click.option("--split", default=None,
-              help="Write one file per split, e.g. train=0.8,dev=0.2 → OUTPUT.train.spacy, OUTPUT.dev.spacy.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output file: .spacy (DocBin for spacy train) or .jsonl (span-JSONL).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=choice(ExportOutputFormat),
+    default=None,
+    help="Output format [default: from the suffix of --output].",
+)
+@click.option(
+    "--input-format",
+    type=choice(ExportInputFormat),
+    default=None,
+    help="Format of every input [default: per file from its suffix: .conll/.iob/.bio/.tsv/.txt CoNLL; "
+    ".jsonl an annotate output if its records have 'entities', else span-JSONL; .parquet, .spacy "
+    "annotate outputs; other names (eng.testb) by their content].",
+)
+@click.option(
+    "--n-sents",
+    type=int,
+    default=None,
+    help="CoNLL: sentences per Doc (1: one Doc per sentence) [default: one Doc per -DOCSTART- document].",
+)
+@click.option(
+    "--split",
+    default=None,
+    help="Write one file per split, e.g. train=0.8,dev=0.2 → OUTPUT.train.spacy, OUTPUT.dev.spacy.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the --split shuffle.")
-@click.option("--min-score", type=float, default=None,
-              help="Annotate outputs: leave out entities scored below this (their tokens become unknown, not O).")
+@click.option(
+    "--min-score",
+    type=float,
+    default=None,
+    help="Annotate outputs: leave out entities scored below this (their tokens become unknown, not O).",
+)
 @_alignment_option
-@click.option("--lang", default="en", show_default=True,
-              help="Language of spacy.blank(LANG), whose tokenizer splits texts that come without tokens.")
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    help="Language of spacy.blank(LANG), whose tokenizer splits texts that come without tokens.",
+)
 @conll_options
 @click.option("--force", "-F", is_flag=True, help="Overwrite existing output files.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary.")
-def export_spacy(inputs, output, output_format, input_format, n_sents, split, seed, min_score, alignment, lang,
-                 scheme, tag_column, encoding, force, quiet) -> None:
+def export_spacy(
+    inputs,
+    output,
+    output_format,
+    input_format,
+    n_sents,
+    split,
+    seed,
+    min_score,
+    alignment,
+    lang,
+    scheme,
+    tag_column,
+    encoding,
+    force,
+    quiet,
+) -> None:
     """Export INPUTS (CoNLL files, or annotate outputs) as spaCy training data or span-JSONL.
 
     CoNLL Docs keep the CoNLL tokens, sentence starts and entities. Annotate outputs are tokenized
@@ -122,10 +174,18 @@ def export_spacy(inputs, output, output_format, input_format, n_sents, split, se
     from .export.split import parse_split
 
     stats = run(
-        list(inputs), output, output_format=output_format, input_format=input_format,
-        conll=ConllFormat(tag_column=tag_column, scheme=scheme, encoding=encoding), n_sents=n_sents,
-        split=parse_split(split) if split is not None else None, seed=seed, min_score=min_score,
-        alignment=alignment, lang=lang, force=force,
+        list(inputs),
+        output,
+        output_format=output_format,
+        input_format=input_format,
+        conll=ConllFormat(tag_column=tag_column, scheme=scheme, encoding=encoding),
+        n_sents=n_sents,
+        split=parse_split(split) if split is not None else None,
+        seed=seed,
+        min_score=min_score,
+        alignment=alignment,
+        lang=lang,
+        force=force,
     )
     if not quiet:
         click.echo("\n".join(export_summary(stats, min_score=min_score)), err=True)
@@ -135,8 +195,12 @@ def export_spacy(inputs, output, output_format, input_format, n_sents, split, se
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="CoNLL file to write.")
 @_alignment_option
-@click.option("--lang", default="en", show_default=True,
-              help="Language of spacy.blank(LANG), whose tokenizer splits records that come without tokens.")
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    help="Language of spacy.blank(LANG), whose tokenizer splits records that come without tokens.",
+)
 @click.option("--force", "-F", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary.")
 def import_spans(file, output, alignment, lang, force, quiet) -> None:

@@ -26,7 +26,10 @@ def device_option(f):
 
 def decoding_option(f):
     return click.option(
-        "--decoding", type=choice(Decoding), default="constrained", show_default=True,
+        "--decoding",
+        type=choice(Decoding),
+        default="constrained",
+        show_default=True,
         help="constrained: best IOB2-valid tag sequence per sentence (Viterbi); argmax: each word's best label.",
     )(f)
 
@@ -34,21 +37,40 @@ def decoding_option(f):
 def precision_options(f):
     """--precision and --quantize: how the model computes."""
     f = click.option(
-        "--precision", type=choice(Precision), default="auto", show_default=True,
+        "--precision",
+        type=choice(Precision),
+        default="auto",
+        show_default=True,
         help="auto: bf16 where the hardware runs it natively (CUDA; CPUs with AVX512-BF16 or AMX), else fp32.",
     )(f)
     return click.option(
-        "--quantize", type=choice(Quantization), default="none", show_default=True,
+        "--quantize",
+        type=choice(Quantization),
+        default="none",
+        show_default=True,
         help="int8: dynamic int8 quantization of the linear layers (CPU only; costs accuracy, see BENCHMARKS.md).",
     )(f)
 
 
 def conll_options(f):
     """--scheme, --tag-column and --encoding: how to read CoNLL files (annotator.conll.ConllFormat)."""
-    f = click.option("--encoding", default="utf-8", show_default=True,
-                     help="Encoding of the CoNLL files (the original CoNLL-2002 files are iso-8859-1).")(f)
-    f = click.option("--tag-column", type=int, default=-1, show_default=True,
-                     help="Column of the NE tag (0-based; negative counts from the end).")(f)
-    f = click.option("--scheme", type=choice(Scheme, case_sensitive=False), default=None,
-                     help="Tag scheme of the files; detected from each file when not given.")(f)
+    f = click.option(
+        "--encoding",
+        default="utf-8",
+        show_default=True,
+        help="Encoding of the CoNLL files (the original CoNLL-2002 files are iso-8859-1).",
+    )(f)
+    f = click.option(
+        "--tag-column",
+        type=int,
+        default=-1,
+        show_default=True,
+        help="Column of the NE tag (0-based; negative counts from the end).",
+    )(f)
+    f = click.option(
+        "--scheme",
+        type=choice(Scheme, case_sensitive=False),
+        default=None,
+        help="Tag scheme of the files; detected from each file when not given.",
+    )(f)
     return f

@@ -56,7 +56,9 @@ def _raw_sentences(path: Path, fmt: ConllFormat) -> Iterator[tuple[list[str], li
                     raw = raw_bytes.decode(fmt.encoding)
                 except UnicodeDecodeError as exc:
                     raise InputFormatError(
-                        path, lineno, f"not valid {fmt.encoding}: {exc.reason} at byte {exc.start}",
+                        path,
+                        lineno,
+                        f"not valid {fmt.encoding}: {exc.reason} at byte {exc.start}",
                         fix="pass the file's encoding with --encoding, e.g. --encoding iso-8859-1",
                     ) from None
                 except LookupError:
@@ -80,14 +82,18 @@ def _raw_sentences(path: Path, fmt: ConllFormat) -> Iterator[tuple[list[str], li
                     continue
                 if len(cols) < 2:
                     raise InputFormatError(
-                        path, lineno, f"expected a token and a tag, found one column {cols[0]!r}",
+                        path,
+                        lineno,
+                        f"expected a token and a tag, found one column {cols[0]!r}",
                         fix="every token line needs its tag; separate columns with spaces or tabs",
                     )
                 try:
                     tag = cols[fmt.tag_column]
                 except IndexError:
                     raise InputFormatError(
-                        path, lineno, f"no column {fmt.tag_column} in a line of {len(cols)} columns",
+                        path,
+                        lineno,
+                        f"no column {fmt.tag_column} in a line of {len(cols)} columns",
                         fix="check --tag-column",
                     ) from None
                 words.append(cols[0])

@@ -47,9 +47,14 @@ def default_workers(device) -> int:
 Job = tuple[Any, Sequence[str], Any]  # (anything the caller wants back, the texts of the batch, payload)
 
 
-def run_stages(jobs: Iterator[Job], *, tagger, settings: StageSettings, workers: int = 0,
-               finalize: Callable[[Any, list[list[Span]]], Any] | None = None
-               ) -> Iterator[tuple[Any, list[list[Span]], Any]]:
+def run_stages(
+    jobs: Iterator[Job],
+    *,
+    tagger,
+    settings: StageSettings,
+    workers: int = 0,
+    finalize: Callable[[Any, list[list[Span]]], Any] | None = None,
+) -> Iterator[tuple[Any, list[list[Span]], Any]]:
     """``(tag, spans per text, finalize(payload, spans))`` for each ``(tag, texts, payload)`` job, in order.
 
     ``tagger`` runs the model. ``finalize`` (a picklable function, e.g. a serializer) runs after
@@ -114,8 +119,9 @@ def run_stages(jobs: Iterator[Job], *, tagger, settings: StageSettings, workers:
                     packed = future.result()
                     log_probs = run_forward(packed)
                     long_spans = streamed(texts, long) if long else None
-                    to_yield.append((tag, pool.submit(_finish, packed.without_tokens(), log_probs, long_spans,
-                                                      finalize, payload)))
+                    to_yield.append(
+                        (tag, pool.submit(_finish, packed.without_tokens(), log_probs, long_spans, finalize, payload))
+                    )
                     del packed, log_probs, long_spans
                 while to_yield and (len(to_yield) > depth or (exhausted and not to_forward) or to_yield[0][1].done()):
                     tag, future = to_yield.popleft()
@@ -139,8 +145,9 @@ def _prepare(texts: Sequence[str]) -> Packed:
     return _WORKER["preparer"].prepare(texts)
 
 
-def _finish(packed: Packed, log_probs, long_spans: list[list[Span] | None] | None, finalize, payload
-            ) -> tuple[list[list[Span]], Any]:
+def _finish(
+    packed: Packed, log_probs, long_spans: list[list[Span] | None] | None, finalize, payload
+) -> tuple[list[list[Span]], Any]:
     """Finish a batch; the spans of its streamed documents (done in the main process) go in their places."""
     settings = _WORKER["preparer"].settings
     spans = finish(packed, log_probs, labels=settings.labels, decoding=settings.decoding)

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from .analysis import ERROR_KINDS, ErrorAnalysis, compare_reports
 from .conll import ConllFormat, Sentence, read_documents
@@ -34,8 +34,9 @@ def tag_documents(documents: Iterable[list[Sentence]], tagger: WordTagger) -> It
         yield pending.popleft(), decoded
 
 
-def tag_conll(paths: Sequence[str | Path], tagger: WordTagger, *, fmt: ConllFormat = ConllFormat()
-              ) -> Iterator[tuple[list[Sentence], Decoded]]:
+def tag_conll(
+    paths: Sequence[str | Path], tagger: WordTagger, *, fmt: ConllFormat = ConllFormat()
+) -> Iterator[tuple[list[Sentence], Decoded]]:
     """Yield ``(document, (tags, probabilities) per sentence)`` for every document of ``paths``, in order.
     A file without a sentence is an InputFormatError (nothing to score)."""
     return tag_documents(_documents(paths, fmt), tagger)
@@ -48,12 +49,46 @@ def _documents(paths: Sequence[str | Path], fmt: ConllFormat) -> Iterator[list[S
             sentences += len(doc)
             yield doc
         if not sentences:
-            raise InputFormatError(path, None, "holds no sentences (empty, or only -DOCSTART- lines)",
-                                   fix="give a CoNLL file with one `token ... TAG` line per word")
+            raise InputFormatError(
+                path,
+                None,
+                "holds no sentences (empty, or only -DOCSTART- lines)",
+                fix="give a CoNLL file with one `token ... TAG` line per word",
+            )
 
 
-def score_tagged(tagged: Iterable[tuple[list[Sentence], Decoded]], *, files: Sequence[str | Path] = (),
-                 examples: int = DEFAULT_EXAMPLES, predictions: str | Path | None = None) -> dict:
+class _Scored(TypedDict):
+    overall: Overall
+    per_type: dict[str, TypeScores]
+    documents: int
+    sentences: int
+    tokens: int
+    files: list[str]
+    errors: dict[str, Any]  # the error analysis of annotator.analysis (ErrorAnalysis.report)
+    confusion: dict[str, dict[str, int]]
+    worst_sentences: list[dict[str, Any]]
+    thresholds: list[dict[str, Any]]
+
+
+class Report(_Scored, total=False):
+    """What `annotator evaluate` reports (and writes as JSON with --output); the run's settings and the
+    model card are there when a model was run."""
+
+    model: str
+    decoding: str
+    quantize: str
+    precision: str
+    model_card: dict[str, Any]
+    comparison: dict[str, Any] | None
+
+
+def score_tagged(
+    tagged: Iterable[tuple[list[Sentence], Decoded]],
+    *,
+    files: Sequence[str | Path] = (),
+    examples: int = DEFAULT_EXAMPLES,
+    predictions: str | Path | None = None,
+) -> Report:
     """The report of tagged documents: scores (:func:`annotator.scoring.score`), counts, and the error
     analysis of :mod:`annotator.analysis` (error kinds, confusion matrix, the ``examples`` worst
     sentences, the threshold curve). ``files`` names the paths the sentences come from, so that each
@@ -70,20 +105,31 @@ def score_tagged(tagged: Iterable[tuple[list[Sentence], Decoded]], *, files: Seq
             for sentence, (tags, probs) in zip(doc, decoded):
                 gold.append(list(sentence.tags))
                 pred.append(tags)
-                analysis.add_tags(sentence.words, sentence.tags, tags, probs,
-                                  file=file_index.get(sentence.path, 0), line=sentence.line)
+                analysis.add_tags(
+                    sentence.words,
+                    sentence.tags,
+                    tags,
+                    probs,
+                    file=file_index.get(sentence.path, 0),
+                    line=sentence.line,
+                )
                 if handle:
                     handle.writelines(f"{w} {g} {p}\n" for w, g, p in zip(sentence.words, sentence.tags, tags))
                     handle.write("\n")
-    report = score(gold, pred)
-    report.update({
+    scores = score(gold, pred)
+    found = analysis.report()
+    return {
+        "overall": scores["overall"],
+        "per_type": scores["per_type"],
         "documents": n_docs,
         "sentences": len(gold),
         "tokens": sum(len(s) for s in gold),
         "files": [str(p) for p in files],
-    })
-    report.update(analysis.report())
-    return report
+        "errors": found["errors"],
+        "confusion": found["confusion"],
+        "worst_sentences": found["worst_sentences"],
+        "thresholds": found["thresholds"],
+    }
 
 
 def read_report(path: str | Path) -> dict:
@@ -94,10 +140,14 @@ def read_report(path: str | Path) -> dict:
         raise ConfigError(f"--compare {path}: no such file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"--compare {path}: not a JSON report ({exc})") from None
-    if not isinstance(report, dict) or not isinstance(report.get("overall"), dict) \
-            or not isinstance(report.get("per_type"), dict):
-        raise ConfigError(f"--compare {path}: not a report of `annotator evaluate --output` "
-                          "(it needs \"overall\" and \"per_type\")")
+    if (
+        not isinstance(report, dict)
+        or not isinstance(report.get("overall"), dict)
+        or not isinstance(report.get("per_type"), dict)
+    ):
+        raise ConfigError(
+            f'--compare {path}: not a report of `annotator evaluate --output` (it needs "overall" and "per_type")'
+        )
     return report
 
 
@@ -109,38 +159,37 @@ def model_card(model_dir: str | Path | None) -> dict:
     facts = describe_model(model_dir)
     meta = read_meta(resolve_model_dir(model_dir))
     return {
-        "path": facts["path"], "default": facts["default"], "base_model": facts["base_model"],
-        "architecture": facts["architecture"], "layers": facts["layers"], "hidden_size": facts["hidden_size"],
-        "max_length": facts["max_length"], "context": facts["context"], "entity_types": facts["entity_types"],
-        "data": meta.get("data"), "command": facts["trained_with"],
-        "history": [{"epoch": h.get("epoch"), "train_loss": h.get("train_loss"),
-                     "dev_f1": (h.get("dev") or {}).get("overall", {}).get("f1")} for h in meta.get("history") or []],
+        "path": facts["path"],
+        "default": facts["default"],
+        "base_model": facts["base_model"],
+        "architecture": facts["architecture"],
+        "layers": facts["layers"],
+        "hidden_size": facts["hidden_size"],
+        "max_length": facts["max_length"],
+        "context": facts["context"],
+        "entity_types": facts["entity_types"],
+        "data": meta.get("data"),
+        "command": facts["trained_with"],
+        "history": [
+            {
+                "epoch": h.get("epoch"),
+                "train_loss": h.get("train_loss"),
+                "dev_f1": (h.get("dev") or {}).get("overall", {}).get("f1"),
+            }
+            for h in meta.get("history") or []
+        ],
     }
 
 
-def check_report_paths(*, report: str | Path | None = None, output: str | Path | None = None,
-                       examples: int = DEFAULT_EXAMPLES) -> None:
+def check_report_paths(
+    *, report: str | Path | None = None, output: str | Path | None = None, examples: int = DEFAULT_EXAMPLES
+) -> None:
     """Refuse a report option that cannot work, before any model loads."""
     if examples < 0:
         raise ConfigError("--report-examples must be 0 or more")
     for option, path in (("--report", report), ("--output", output)):
         if path is not None and not Path(path).parent.is_dir():
             raise ConfigError(f"{option} {path}: directory {Path(path).parent} does not exist")
-
-
-class Report(TypedDict):
-    """What `annotator evaluate` reports (and writes as JSON with --output)."""
-
-    overall: Overall
-    per_type: dict[str, TypeScores]
-    documents: int
-    sentences: int
-    tokens: int
-    files: list[str]
-    model: str
-    decoding: str
-    quantize: str
-    precision: str
 
 
 def evaluate_files(
@@ -173,8 +222,11 @@ def evaluate_files(
 
     check_report_paths(report=report, output=output, examples=report_examples)
     reads = Inputs.of(paths)
-    targets = [(option, Path(p)) for option, p in (("--output", output), ("--predictions", predictions),
-                                                   ("--report", report)) if p]
+    targets = [
+        (option, Path(p))
+        for option, p in (("--output", output), ("--predictions", predictions), ("--report", report))
+        if p
+    ]
     for option, target in targets:
         check_output(target, inputs=reads, force=force, what=option)
     if len({os.path.abspath(target) for _, target in targets}) < len(targets):
@@ -182,21 +234,20 @@ def evaluate_files(
     other = read_report(compare) if compare else None
     loaded = load_model(model, device=device, quantize=quantize)
     tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding, precision=precision)
-    result = score_tagged(tag_conll(paths, tagger, fmt=fmt), files=paths, examples=report_examples,
-                          predictions=predictions)
-    result.update({
-        "model": str(loaded.path),
-        "decoding": decoding,
-        "quantize": quantize,
-        "precision": precision,
-        "model_card": model_card(model),
-        "comparison": compare_reports(result, other) | {"report": str(compare)} if other else None,
-    })
+    result = score_tagged(
+        tag_conll(paths, tagger, fmt=fmt), files=paths, examples=report_examples, predictions=predictions
+    )
+    result["model"] = str(loaded.path)
+    result["decoding"] = decoding
+    result["quantize"] = quantize
+    result["precision"] = precision
+    result["model_card"] = model_card(model)
+    result["comparison"] = compare_reports(result, other) | {"report": str(compare)} if other else None
     write_reports(result, output=output, html=report)
     return result
 
 
-def write_reports(report: dict, *, output: str | Path | None = None, html: str | Path | None = None) -> None:
+def write_reports(report: Report, *, output: str | Path | None = None, html: str | Path | None = None) -> None:
     """Write ``report`` as JSON to ``output`` and as HTML (:mod:`annotator.report_html`) to ``html``."""
     if output:
         atomic_write_text(output, json.dumps(report, indent=2) + "\n")
@@ -206,14 +257,23 @@ def write_reports(report: dict, *, output: str | Path | None = None, html: str |
         atomic_write_text(html, render_report(report))
 
 
-def write_model_report(model_dir: str | Path, *, tagger: WordTagger, documents: Iterable[list[Sentence]],
-                       files: Sequence[str | Path] = (), examples: int = DEFAULT_EXAMPLES) -> dict:
+def write_model_report(
+    model_dir: str | Path,
+    *,
+    tagger: WordTagger,
+    documents: Iterable[list[Sentence]],
+    files: Sequence[str | Path] = (),
+    examples: int = DEFAULT_EXAMPLES,
+) -> Report:
     """Write ``report.json`` and ``report.html`` for ``documents`` (a trained model's dev set) into
     ``model_dir``, which must already hold its annotator.json (the model card facts and history)."""
     result = score_tagged(tag_documents(documents, tagger), files=files, examples=examples)
-    result.update({"model": str(model_dir), "decoding": tagger.decoding, "quantize": "none",
-                   "precision": "bf16" if tagger.bf16 else "fp32", "model_card": model_card(model_dir),
-                   "comparison": None})
+    result["model"] = str(model_dir)
+    result["decoding"] = tagger.decoding
+    result["quantize"] = "none"
+    result["precision"] = "bf16" if tagger.bf16 else "fp32"
+    result["model_card"] = model_card(model_dir)
+    result["comparison"] = None
     write_reports(result, output=Path(model_dir) / "report.json", html=Path(model_dir) / "report.html")
     return result
 
@@ -227,11 +287,15 @@ def format_report(report: Report) -> str:
     support = sum(v["support"] for v in report["per_type"].values())
     rows.append(f"{'overall (micro)':<16}{o['precision']:>10.4f}{o['recall']:>10.4f}{o['f1']:>10.4f}{support:>9}")
     rows.append("")
-    rows.append(f"strict F1 (IOB2) {o['f1_strict']:.4f}   macro F1 {o['f1_macro']:.4f}   "
-                f"token accuracy {o['accuracy']:.4f}")
+    rows.append(
+        f"strict F1 (IOB2) {o['f1_strict']:.4f}   macro F1 {o['f1_macro']:.4f}   token accuracy {o['accuracy']:.4f}"
+    )
     rows.append(f"{report['documents']} documents, {report['sentences']} sentences, {report['tokens']} tokens")
     if "errors" in report:
         counts = report["errors"]["counts"]
-        rows.append("errors: " + ", ".join(f"{kind.replace('_', ' ')} {counts[kind]}" for kind in ERROR_KINDS)
-                    + f" ({report['errors']['gold']} gold, {report['errors']['predicted']} predicted entities)")
+        rows.append(
+            "errors: "
+            + ", ".join(f"{kind.replace('_', ' ')} {counts[kind]}" for kind in ERROR_KINDS)
+            + f" ({report['errors']['gold']} gold, {report['errors']['predicted']} predicted entities)"
+        )
     return "\n".join(rows)

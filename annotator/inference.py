@@ -37,23 +37,35 @@ class TokenClassifier:
         self.tagger = tagger
 
     @classmethod
-    def load(cls, model: str | Path | None = None, *, device: str = "auto", decoding: str = "constrained",
-             batch_tokens: int | None = None, window_overlap: int = 32, quantize: str = "none",
-             precision: str = "auto") -> "TokenClassifier":
+    def load(
+        cls,
+        model: str | Path | None = None,
+        *,
+        device: str = "auto",
+        decoding: str = "constrained",
+        batch_tokens: int | None = None,
+        window_overlap: int = 32,
+        quantize: str = "none",
+        precision: str = "auto",
+    ) -> TokenClassifier:
         """Load ``model`` (default: the shipped English model) for inference."""
         from .memory import bound_native_caches
         from .model import load_model
 
         bound_native_caches()
         loaded = load_model(model, device=device, quantize=quantize)
-        return cls(WordTagger.from_loaded(loaded, decoding=decoding, batch_tokens=batch_tokens,
-                                          window_overlap=window_overlap, precision=precision))
+        return cls(
+            WordTagger.from_loaded(
+                loaded, decoding=decoding, batch_tokens=batch_tokens, window_overlap=window_overlap, precision=precision
+            )
+        )
 
     def prepare(self, texts: Sequence[str]) -> Prepared:
         """Segment and tokenize ``texts`` (no model)."""
         offsets = [split_sentences(text) for text in texts]
-        windows = [self.tagger.encoder.encode([[t[s:e] for s, e in sent] for sent in doc])
-                   for t, doc in zip(texts, offsets)]
+        windows = [
+            self.tagger.encoder.encode([[t[s:e] for s, e in sent] for sent in doc]) for t, doc in zip(texts, offsets)
+        ]
         return Prepared(offsets, windows)
 
     def predict(self, prepared: Prepared) -> list[list[Span]]:
@@ -80,6 +92,10 @@ class TokenClassifier:
 def _char_spans(sentences: Offsets, decoded) -> Iterator[Span]:
     for offsets, (tags, probs) in zip(sentences, decoded):
         for span in tags_to_spans(tags):
-            word_probs = probs[span.start:span.end]
-            yield Span(offsets[span.start][0], offsets[span.end - 1][1], span.label,
-                       round(sum(word_probs) / len(word_probs), 4))
+            word_probs = probs[span.start : span.end]
+            yield Span(
+                offsets[span.start][0],
+                offsets[span.end - 1][1],
+                span.label,
+                round(sum(word_probs) / len(word_probs), 4),
+            )

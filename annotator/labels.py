@@ -168,11 +168,11 @@ class LabelSet:
             object.__setattr__(self, "labels", tuple(default))  # frozen: set once, here
 
     @classmethod
-    def from_types(cls, types: Iterable[str]) -> "LabelSet":
+    def from_types(cls, types: Iterable[str]) -> LabelSet:
         return cls(tuple(sorted(set(types))))
 
     @classmethod
-    def from_id2label(cls, id2label: dict[int, str]) -> "LabelSet":
+    def from_id2label(cls, id2label: dict[int, str]) -> LabelSet:
         labels = [id2label[i] for i in sorted(id2label)]
         types = sorted({etype for etype in (split_tag(label)[1] for label in labels) if etype is not None})
         return cls(tuple(types), tuple(labels))  # any order a foreign model uses: its ids are kept

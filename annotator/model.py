@@ -5,9 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from .choices import Quantization, check
 from .errors import ConfigError, ModelError
@@ -105,9 +104,11 @@ def check_known_type(model_dir: Path, config: dict) -> None:
 
     model_type = config.get("model_type")
     if config.get("auto_map") and model_type not in CONFIG_MAPPING:
-        raise ModelError(f"{model_dir / 'config.json'}: model type {model_type!r} needs the directory's own Python "
-                         "code (auto_map), and annotator never runs code from a model directory; use a model of a "
-                         "type transformers knows (bert, roberta, deberta-v2, ...)")
+        raise ModelError(
+            f"{model_dir / 'config.json'}: model type {model_type!r} needs the directory's own Python "
+            "code (auto_map), and annotator never runs code from a model directory; use a model of a "
+            "type transformers knows (bert, roberta, deberta-v2, ...)"
+        )
 
 
 def check_safetensors(path: Path) -> None:
@@ -125,8 +126,9 @@ def check_safetensors(path: Path) -> None:
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise ModelError(f"{path}: not a valid safetensors file ({exc}); {RETRAIN}") from None
     if 8 + length + end > size:
-        raise ModelError(f"{path}: truncated (the header announces {8 + length + end:,} bytes, the file has "
-                         f"{size:,}); {RETRAIN}")
+        raise ModelError(
+            f"{path}: truncated (the header announces {8 + length + end:,} bytes, the file has {size:,}); {RETRAIN}"
+        )
 
 
 def check_weights(model_dir: Path) -> bool:
@@ -155,8 +157,10 @@ def check_weights(model_dir: Path) -> bool:
 def check_labels(model_dir: Path, config: dict) -> LabelSet:
     """The IOB2 label set of a token-classification model directory, or ModelError with the fix."""
     id2label = config.get("id2label")
-    fix = ("train a model with `annotator train`, or give config.json an id2label of IOB2 labels "
-           '(e.g. {"0": "O", "1": "B-PER", "2": "I-PER"})')
+    fix = (
+        "train a model with `annotator train`, or give config.json an id2label of IOB2 labels "
+        '(e.g. {"0": "O", "1": "B-PER", "2": "I-PER"})'
+    )
     if not isinstance(id2label, dict) or not id2label:
         raise ModelError(f"{model_dir / 'config.json'} has no id2label, so it is no token-classification model; {fix}")
     try:
@@ -201,7 +205,8 @@ def load_weights(model_dir: Path, **kwargs):
     safetensors = check_weights(model_dir)
     try:
         return AutoModelForTokenClassification.from_pretrained(
-            model_dir, use_safetensors=safetensors or None, **SAFE_LOAD, **kwargs)
+            model_dir, use_safetensors=safetensors or None, **SAFE_LOAD, **kwargs
+        )
     except Exception as exc:  # noqa: BLE001 - pickles weights_only refuses, configs of unknown type, ...
         raise ModelError(f"cannot load the model in {model_dir}: {_first_line(exc)}") from None
 
@@ -286,13 +291,16 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
         with warnings.catch_warnings():  # torch marks its quantized-tensor constructors deprecated
             warnings.simplefilter("ignore")
             model = torch.ao.quantization.quantize_dynamic(
-                model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}, dtype=torch.qint8)
+                model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}, dtype=torch.qint8
+            )
     labels = LabelSet.from_id2label({int(k): v for k, v in model.config.id2label.items()})
     loaded = LoadedModel(model_dir, model, tokenizer, labels, read_meta(model_dir), dev)
     if loaded.word_shapes and getattr(model.config, "type_vocab_size", 0) < N_SHAPES:
-        raise ModelError(f"{model_dir}: {META_FILE} says the model takes word shapes, but its config has "
-                         f"type_vocab_size {getattr(model.config, 'type_vocab_size', None)} (needs {N_SHAPES}); "
-                         f"retrain it, or remove {SHAPES_META_KEY!r} from {META_FILE}")
+        raise ModelError(
+            f"{model_dir}: {META_FILE} says the model takes word shapes, but its config has "
+            f"type_vocab_size {getattr(model.config, 'type_vocab_size', None)} (needs {N_SHAPES}); "
+            f"retrain it, or remove {SHAPES_META_KEY!r} from {META_FILE}"
+        )
     return loaded
 
 

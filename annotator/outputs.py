@@ -62,8 +62,13 @@ class Inputs:
     dirs: frozenset[tuple[int, int]]
 
     @classmethod
-    def of(cls, paths: Iterable[str | os.PathLike[str]], *, stdin: bool = False,
-           dirs: Iterable[str | os.PathLike[str]] = ()) -> Inputs:
+    def of(
+        cls,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        stdin: bool = False,
+        dirs: Iterable[str | os.PathLike[str]] = (),
+    ) -> Inputs:
         files: set[tuple[int, int]] = set()
         for path in paths:
             ident = _identity(path)
@@ -92,9 +97,15 @@ def _identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def check_output(path: str | os.PathLike[str], *, inputs: Inputs | None = None, force: bool = False,
-                 directory: bool = False, what: str = "output", force_hint: str = "pass --force to overwrite it",
-                 ) -> Path:
+def check_output(
+    path: str | os.PathLike[str],
+    *,
+    inputs: Inputs | None = None,
+    force: bool = False,
+    directory: bool = False,
+    what: str = "output",
+    force_hint: str = "pass --force to overwrite it",
+) -> Path:
     """Raise ConfigError unless ``path`` may be written; return it as a Path.
 
     ``directory``: the output is a directory (model directories, shards); a file there is refused.
@@ -114,8 +125,9 @@ def check_output(path: str | os.PathLike[str], *, inputs: Inputs | None = None, 
         raise ConfigError(f"{what} {path}: {exc.strerror or exc}; choose another path") from None
     if st is not None:
         if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
-            raise ConfigError(f"{what} {path} is not a regular file (a device, pipe or socket); "
-                              "write to a file instead")
+            raise ConfigError(
+                f"{what} {path} is not a regular file (a device, pipe or socket); write to a file instead"
+            )
         if directory and not stat.S_ISDIR(st.st_mode):
             raise ConfigError(f"{what} {path} is a file; it must be a directory: choose another path")
         if not directory and stat.S_ISDIR(st.st_mode):
@@ -123,7 +135,9 @@ def check_output(path: str | os.PathLike[str], *, inputs: Inputs | None = None, 
         if not force:
             raise ConfigError(f"{what} {path} exists; {force_hint}")
     parent = path.absolute().parent
-    while not parent.exists() and parent != parent.parent:  # missing directories are created: check the first that is there
+    while (
+        not parent.exists() and parent != parent.parent
+    ):  # missing directories are created: check the first that is there
         parent = parent.parent
     if not parent.is_dir():
         raise ConfigError(f"{what} {path}: {parent} is not a directory; choose another path")
@@ -168,8 +182,9 @@ def atomic_write(target: str | os.PathLike[str], *, resumable: bool = False) -> 
 
 
 @contextlib.contextmanager
-def atomic_open(target: str | os.PathLike[str], mode: str = "wb", *, resumable: bool = False,
-                **kwargs) -> Iterator[Any]:
+def atomic_open(
+    target: str | os.PathLike[str], mode: str = "wb", *, resumable: bool = False, **kwargs
+) -> Iterator[Any]:
     """:func:`atomic_write` with the temporary file opened (``mode`` "wb" or "w")."""
     with atomic_write(target, resumable=resumable) as tmp, open(tmp, mode, **kwargs) as handle:
         yield handle
@@ -238,8 +253,10 @@ class RunLock:
             owner = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
             os.close(fd)
             output = self.path.with_name(self.path.name[: -len(LOCK_SUFFIX)])
-            raise ConfigError(f"{output} is being written by another run (pid {owner}, see {self.path}); "
-                              "wait for it to end, or stop it first") from None
+            raise ConfigError(
+                f"{output} is being written by another run (pid {owner}, see {self.path}); "
+                "wait for it to end, or stop it first"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         self._fd = fd

@@ -39,8 +39,16 @@ def _write_text(path: Path, text: str) -> None:
 class PartStore:
     """The parts directory and manifest of one output."""
 
-    def __init__(self, output: Path, fmt: str, *, include_text: bool, shard_size: int | None,
-                 rejects: Path, rejects_replaceable: bool = True):
+    def __init__(
+        self,
+        output: Path,
+        fmt: str,
+        *,
+        include_text: bool,
+        shard_size: int | None,
+        rejects: Path,
+        rejects_replaceable: bool = True,
+    ):
         self.output = Path(output)
         self.fmt = fmt
         self.include_text = include_text
@@ -73,29 +81,38 @@ class PartStore:
             remove(self.dir)
             remove(self.rejects)
         elif self.dir.exists() and not resume:
-            raise ConfigError(f"{self.dir} holds an interrupted run; pass --resume to continue it "
-                              "or --force to start over")
+            raise ConfigError(
+                f"{self.dir} holds an interrupted run; pass --resume to continue it or --force to start over"
+            )
         elif self.output.exists() and not self.dir.exists():
-            raise ConfigError(f"{self.output} exists; pass --force to overwrite it"
-                              + (" (it is complete: there is nothing to resume)" if resume else ""))
+            raise ConfigError(
+                f"{self.output} exists; pass --force to overwrite it"
+                + (" (it is complete: there is nothing to resume)" if resume else "")
+            )
         elif self.rejects.exists() and not self.manifest_path.exists() and not self.rejects_replaceable:
-            raise ConfigError(f"{self.rejects} exists (the rejects of an earlier run?); pass --force to replace it, "
-                              "or name another file with --rejects")
+            raise ConfigError(
+                f"{self.rejects} exists (the rejects of an earlier run?); pass --force to replace it, "
+                "or name another file with --rejects"
+            )
         if resume and self.manifest_path.exists():
             self.manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            changed = sorted(k for k in set(fingerprint) | set(self.manifest["fingerprint"])
-                             if fingerprint.get(k) != self.manifest["fingerprint"].get(k))
+            changed = sorted(
+                k
+                for k in set(fingerprint) | set(self.manifest["fingerprint"])
+                if fingerprint.get(k) != self.manifest["fingerprint"].get(k)
+            )
             if changed:
-                raise ConfigError(f"cannot resume {self.output}: the interrupted run used other settings "
-                                  f"({', '.join(changed)}); run it with the same options, or pass --force")
+                raise ConfigError(
+                    f"cannot resume {self.output}: the interrupted run used other settings "
+                    f"({', '.join(changed)}); run it with the same options, or pass --force"
+                )
             for stray in self.dir.glob("*.tmp"):
                 remove(stray)
             self.fresh = False
         else:
             remove(self.dir)
             self.dir.mkdir(parents=True)
-            self.manifest = {"version": MANIFEST_VERSION, "fingerprint": fingerprint, "parts": [],
-                             "finished": False}
+            self.manifest = {"version": MANIFEST_VERSION, "fingerprint": fingerprint, "parts": [], "finished": False}
             _write_text(self.manifest_path, json.dumps(self.manifest, indent=1))
             self.fresh = True
         done = RunStats()
@@ -116,9 +133,11 @@ class PartStore:
         if recorded is not None and recorded != digest:
             part = self.manifest["parts"][index]
             first = sum(p["items"] for p in self.manifest["parts"][:index])
-            raise ConfigError(f"cannot resume {self.output}: the input differs from the interrupted run's at "
-                              f"documents {first + 1}-{first + part['items']} (part {index}); give the same input "
-                              "(the same data on standard input), or pass --force to start over")
+            raise ConfigError(
+                f"cannot resume {self.output}: the input differs from the interrupted run's at "
+                f"documents {first + 1}-{first + part['items']} (part {index}); give the same input "
+                "(the same data on standard input), or pass --force to start over"
+            )
 
     @property
     def finished(self) -> bool:
@@ -126,8 +145,16 @@ class PartStore:
 
     # -- parts ------------------------------------------------------------------------------------
 
-    def write_part(self, annotated: Sequence[Annotated], rejects: Sequence[Reject], *, items: int,
-                   words: int, digest: str | None = None, serialized: bytes | None = None) -> dict:
+    def write_part(
+        self,
+        annotated: Sequence[Annotated],
+        rejects: Sequence[Reject],
+        *,
+        items: int,
+        words: int,
+        digest: str | None = None,
+        serialized: bytes | None = None,
+    ) -> dict:
         """Write one part (annotations and rejects) and record it in the manifest.
 
         ``serialized``: the part's JSONL bytes, already serialized from ``annotated`` (jsonl only).
@@ -149,9 +176,15 @@ class PartStore:
             rejects_file = self.dir / (name + ".rejects.jsonl")
             _write_text(rejects_file, "".join(_reject_line(r) for r in rejects))
         entities = Counter(span.label for item in annotated for span in item.entities)
-        part = {"file": data.name, "rejects_file": rejects_file.name if rejects_file else None,
-                "items": items, "records": len(annotated), "rejects": len(rejects), "words": words,
-                "entities": dict(sorted(entities.items()))}
+        part = {
+            "file": data.name,
+            "rejects_file": rejects_file.name if rejects_file else None,
+            "items": items,
+            "records": len(annotated),
+            "rejects": len(rejects),
+            "words": words,
+            "entities": dict(sorted(entities.items())),
+        }
         if digest is not None:
             part["digest"] = digest
         self.manifest["parts"].append(part)
@@ -166,12 +199,16 @@ class PartStore:
             with atomic_open(data, "wb", resumable=True) as handle:
                 handle.write(serialized)
         elif self.fmt == "jsonl":
-            with atomic_open(data, "wb", resumable=True) as handle, \
-                    open_writer("jsonl", handle, include_text=self.include_text) as writer:
+            with (
+                atomic_open(data, "wb", resumable=True) as handle,
+                open_writer("jsonl", handle, include_text=self.include_text) as writer,
+            ):
                 writer.write(annotated)
         else:
-            with atomic_write(data, resumable=True) as tmp, \
-                    open_writer(self.fmt, tmp, include_text=self.include_text) as writer:
+            with (
+                atomic_write(data, resumable=True) as tmp,
+                open_writer(self.fmt, tmp, include_text=self.include_text) as writer,
+            ):
                 writer.write(annotated)
 
     # -- end --------------------------------------------------------------------------------------
@@ -240,21 +277,34 @@ class KeptTypes:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        for path in parts[self.seen:]:
+        for path in parts[self.seen :]:
             for column in pq.read_schema(path):
                 if column.name not in FIXED_KEYS and not pa.types.is_null(column.type):
                     self.types.setdefault(column.name, column.type)
         self.seen = len(parts)
         good, bad = [], []
         for item in items:
-            problem = next((name for name, value in item.record.fields.items()
-                            if value is not None and name in self.types and not _fits(value, self.types[name])), None)
+            problem = next(
+                (
+                    name
+                    for name, value in item.record.fields.items()
+                    if value is not None and name in self.types and not _fits(value, self.types[name])
+                ),
+                None,
+            )
             if problem is None:
                 good.append(item)
             else:
-                bad.append(Reject(source=item.record.source, id=item.record.id, reason=(
-                    f"cannot be written as parquet: kept field {problem!r} does not fit the column type "
-                    f"{self.types[problem]} of the records before it; give the field one type in every record")))
+                bad.append(
+                    Reject(
+                        source=item.record.source,
+                        id=item.record.id,
+                        reason=(
+                            f"cannot be written as parquet: kept field {problem!r} does not fit the column type "
+                            f"{self.types[problem]} of the records before it; give the field one type in every record"
+                        ),
+                    )
+                )
         return good, bad
 
 

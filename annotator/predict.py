@@ -16,15 +16,20 @@ class TextEntities:
     entities: list[Span]  # character offsets, half-open: text[start:end] is the entity
 
 
-def predict_texts(texts: Iterable[str], *, model=None, device: str = "auto",
-                  decoding: str = "constrained", quantize: str = "none",
-                  precision: str = "auto") -> Iterator[TextEntities]:
+def predict_texts(
+    texts: Iterable[str],
+    *,
+    model=None,
+    device: str = "auto",
+    decoding: str = "constrained",
+    quantize: str = "none",
+    precision: str = "auto",
+) -> Iterator[TextEntities]:
     """Entities of each text with character offsets and a score (mean word probability)."""
     from .inference import TokenClassifier
 
     texts = list(texts)
-    classifier = TokenClassifier.load(model, device=device, decoding=decoding, quantize=quantize,
-                                      precision=precision)
+    classifier = TokenClassifier.load(model, device=device, decoding=decoding, quantize=quantize, precision=precision)
     for text, entities in zip(texts, classifier.annotate(texts)):
         yield TextEntities(text, entities)
 
@@ -36,8 +41,12 @@ def stdin_texts(stream: BinaryIO) -> Iterator[str]:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputFormatError("<stdin>", lineno, f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                                   fix="pipe UTF-8 text, e.g. through `iconv -f cp1252 -t utf-8`") from None
+            raise InputFormatError(
+                "<stdin>",
+                lineno,
+                f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                fix="pipe UTF-8 text, e.g. through `iconv -f cp1252 -t utf-8`",
+            ) from None
         line = line.removesuffix("\n").removesuffix("\r")
         if line.strip():
             yield line

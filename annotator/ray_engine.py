@@ -113,8 +113,16 @@ class StrictReject(Exception):
         self.reason = reason
 
 
-def read_batches(index: int, file: InputFile, *, options: ReaderOptions, batch_size: int, done: frozenset[str],
-                 strict: bool, cwd: str) -> Iterator[Any]:
+def read_batches(
+    index: int,
+    file: InputFile,
+    *,
+    options: ReaderOptions,
+    batch_size: int,
+    done: frozenset[str],
+    strict: bool,
+    cwd: str,
+) -> Iterator[Any]:
     """One-row pyarrow tables, one per batch of ``batch_size`` items of ``file`` (input file ``index``):
     position, item counts and words, and the pickled records and rejects (left out of batches in ``done``).
 
@@ -128,8 +136,9 @@ def read_batches(index: int, file: InputFile, *, options: ReaderOptions, batch_s
         here = os.getcwd()
         os.chdir(cwd)  # this worker process runs this one task until the file is read
         try:
-            yield from read_batches(index, file, options=options, batch_size=batch_size, done=done, strict=strict,
-                                    cwd="")
+            yield from read_batches(
+                index, file, options=options, batch_size=batch_size, done=done, strict=strict, cwd=""
+            )
         finally:
             os.chdir(here)
         return
@@ -140,16 +149,18 @@ def read_batches(index: int, file: InputFile, *, options: ReaderOptions, batch_s
         if strict and rejects:
             raise StrictReject(rejects[0].source, rejects[0].reason)
         skip = part_name(index, start) in done
-        yield pa.table({
-            "file": pa.array([index], pa.int64()),
-            "start": pa.array([start], pa.int64()),
-            "items": pa.array([len(batch)], pa.int64()),
-            "n_records": pa.array([len(records)], pa.int64()),
-            "n_rejects": pa.array([len(rejects)], pa.int64()),
-            "words": pa.array([sum(len(r.text.split()) for r in records)], pa.int64()),
-            "done": pa.array([skip], pa.bool_()),
-            "batch": pa.array([b"" if skip else pickle.dumps((records, rejects), protocol=5)], pa.large_binary()),
-        })
+        yield pa.table(
+            {
+                "file": pa.array([index], pa.int64()),
+                "start": pa.array([start], pa.int64()),
+                "items": pa.array([len(batch)], pa.int64()),
+                "n_records": pa.array([len(records)], pa.int64()),
+                "n_rejects": pa.array([len(rejects)], pa.int64()),
+                "words": pa.array([sum(len(r.text.split()) for r in records)], pa.int64()),
+                "done": pa.array([skip], pa.bool_()),
+                "batch": pa.array([b"" if skip else pickle.dumps((records, rejects), protocol=5)], pa.large_binary()),
+            }
+        )
         start += len(batch)
 
 
@@ -165,11 +176,16 @@ def _datasource(files: list[InputFile], **read_kwargs):
         def estimate_inmemory_data_size(self) -> int | None:
             return sum(_size(f) for f in files) or None
 
-        def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
-                           data_context=None) -> list[ReadTask]:
-            return [ReadTask(partial(read_batches, i, f, **read_kwargs),
-                             BlockMetadata(num_rows=None, size_bytes=_size(f), input_files=(f.path,), exec_stats=None))
-                    for i, f in enumerate(files)]
+        def get_read_tasks(
+            self, parallelism: int, per_task_row_limit: int | None = None, data_context=None
+        ) -> list[ReadTask]:
+            return [
+                ReadTask(
+                    partial(read_batches, i, f, **read_kwargs),
+                    BlockMetadata(num_rows=None, size_bytes=_size(f), input_files=(f.path,), exec_stats=None),
+                )
+                for i, f in enumerate(files)
+            ]
 
     return InputsDatasource()
 
@@ -233,8 +249,9 @@ class AnnotateBatches:
 
         settings = self.settings
         out = []
-        for done, batch, prepared in zip(table.column("done").to_pylist(), table.column("batch").to_pylist(),
-                                         table.column("packed").to_pylist()):
+        for done, batch, prepared in zip(
+            table.column("done").to_pylist(), table.column("batch").to_pylist(), table.column("packed").to_pylist()
+        ):
             if done:
                 out.append(b"")
                 continue
@@ -244,8 +261,10 @@ class AnnotateBatches:
             if long:
                 short = iter(spans)
                 longs = set(long)
-                spans = [stream_spans(self.long_preparer, r.text, self._forward) if i in longs else next(short)
-                         for i, r in enumerate(records)]
+                spans = [
+                    stream_spans(self.long_preparer, r.text, self._forward) if i in longs else next(short)
+                    for i, r in enumerate(records)
+                ]
             out.append(pickle.dumps(spans, protocol=5))
         return table.drop_columns(["packed"]).append_column("spans", pa.array(out, pa.large_binary()))
 
@@ -302,8 +321,15 @@ def _sink(out_dir: Path, fmt: str, include_text: bool):
 
 def _write_batch(row: dict, out_dir: Path, fmt: str, include_text: bool) -> dict:
     name = part_name(row["file"], row["start"])
-    counts = {"part": name, "items": row["items"], "records": row["n_records"], "rejects": row["n_rejects"],
-              "words": row["words"], "done": row["done"], "entities": {}}
+    counts = {
+        "part": name,
+        "items": row["items"],
+        "records": row["n_records"],
+        "rejects": row["n_rejects"],
+        "words": row["words"],
+        "done": row["done"],
+        "entities": {},
+    }
     if row["done"]:
         return counts
     records, rejects = pickle.loads(row["batch"])
@@ -322,8 +348,13 @@ def _write_batch(row: dict, out_dir: Path, fmt: str, include_text: bool) -> dict
 # -- the job --------------------------------------------------------------------------------------
 
 
-def annotate_on_ray(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str], *, config,
-                    options: RayOptions = RayOptions()):
+def annotate_on_ray(
+    inputs: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    config,
+    options: RayOptions = RayOptions(),
+):
     """Annotate ``inputs`` into the directory ``output`` on Ray; returns :class:`annotator.run.RunStats`.
 
     ``config`` is the local engine's :class:`annotator.run.AnnotateConfig` (model, formats, reader
@@ -347,24 +378,43 @@ def annotate_on_ray(inputs: Sequence[str | os.PathLike[str]], output: str | os.P
     rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
     files = expand_inputs(inputs, options=config.reader, exclude=own_paths(output, rejects_path))
     if any(f.stdin for f in files):
-        raise ConfigError("--engine ray cannot read standard input: give the input files (on storage every "
-                          "Ray node can read)")
+        raise ConfigError(
+            "--engine ray cannot read standard input: give the input files (on storage every Ray node can read)"
+        )
     reads = Inputs.of([f.path for f in files], dirs=[p for p in inputs if os.path.isdir(p)])
     check_output(output, inputs=reads, force=True, directory=True)  # never an input; existence is _start's
     check_output(rejects_path, inputs=reads, force=True, what="--rejects")
     model_dir = resolve_model_dir(config.model)
     fingerprint = {
-        "engine": "ray", "inputs": [_input_id(f) for f in files], "model": str(model_dir.resolve()), "format": fmt,
-        "reader": repr(config.reader), "decoding": config.decoding, "quantize": config.quantize,
-        "precision": config.precision, "batch_size": config.batch_size, "batch_tokens": config.batch_tokens,
-        "window_overlap": config.window_overlap, "include_text": config.include_text,
+        "engine": "ray",
+        "inputs": [_input_id(f) for f in files],
+        "model": str(model_dir.resolve()),
+        "format": fmt,
+        "reader": repr(config.reader),
+        "decoding": config.decoding,
+        "quantize": config.quantize,
+        "precision": config.precision,
+        "batch_size": config.batch_size,
+        "batch_tokens": config.batch_tokens,
+        "window_overlap": config.window_overlap,
+        "include_text": config.include_text,
     }
     with RunLock(output):
         return _run(ray, files, output, fingerprint, rejects_path, model_dir, fmt, config, options, called)
 
 
-def _run(ray, files, output: Path, fingerprint: dict, rejects_path: Path, model_dir: Path, fmt: str, config,
-         options: RayOptions, called: float):
+def _run(
+    ray,
+    files,
+    output: Path,
+    fingerprint: dict,
+    rejects_path: Path,
+    model_dir: Path,
+    fmt: str,
+    config,
+    options: RayOptions,
+    called: float,
+):
     from .run import RunStats
 
     done = _start(output, fingerprint, resume=config.resume, force=config.force, rejects=rejects_path, fmt=fmt)
@@ -392,20 +442,29 @@ def _run(ray, files, output: Path, fingerprint: dict, rejects_path: Path, model_
     entities: Counter = Counter()
     for c in fresh:
         entities.update(c["entities"])
-    return RunStats(read=sum(c["items"] for c in results), annotated=sum(c["records"] for c in results),
-                    rejected=sum(c["rejects"] for c in results), words=sum(c["words"] for c in results),
-                    seconds=seconds, resumed_from=sum(c["items"] for c in results if c["done"]),
-                    resumed_words=sum(c["words"] for c in results if c["done"]),
-                    startup_seconds=started - called, workers=num_workers, entities=entities, output=output,
-                    rejects=rejects_path if any(c["rejects"] for c in results) else None)
+    return RunStats(
+        read=sum(c["items"] for c in results),
+        annotated=sum(c["records"] for c in results),
+        rejected=sum(c["rejects"] for c in results),
+        words=sum(c["words"] for c in results),
+        seconds=seconds,
+        resumed_from=sum(c["items"] for c in results if c["done"]),
+        resumed_words=sum(c["words"] for c in results if c["done"]),
+        startup_seconds=started - called,
+        workers=num_workers,
+        entities=entities,
+        output=output,
+        rejects=rejects_path if any(c["rejects"] for c in results) else None,
+    )
 
 
 def _settings(model_dir: Path, config) -> StageSettings:
     """The stage settings of the model (read on the driver, on the CPU: tokenizer, windows, labels)."""
     from .inference import TokenClassifier
 
-    tagger = TokenClassifier.load(model_dir, device="cpu", decoding=config.decoding,
-                                  window_overlap=config.window_overlap, precision="fp32").tagger
+    tagger = TokenClassifier.load(
+        model_dir, device="cpu", decoding=config.decoding, window_overlap=config.window_overlap, precision="fp32"
+    ).tagger
     return StageSettings.from_tagger(tagger)
 
 
@@ -446,16 +505,28 @@ def _resources(ray, options: RayOptions) -> tuple[int, float, float]:
     else:
         workers = 1
     if gpus and workers * gpus > cluster_gpus:
-        raise ConfigError(f"--num-workers {workers} x --gpus-per-worker {gpus:g} needs {workers * gpus:g} GPUs; "
-                          f"the cluster has {cluster_gpus:g}")
+        raise ConfigError(
+            f"--num-workers {workers} x --gpus-per-worker {gpus:g} needs {workers * gpus:g} GPUs; "
+            f"the cluster has {cluster_gpus:g}"
+        )
     cpus = options.cpus_per_worker
     if cpus is None:
         cpus = min(1.0, max(0.1, (cluster_cpus - 1) / workers))
     return workers, gpus, cpus
 
 
-def _pipeline(ray, files, config, options: RayOptions, settings: StageSettings, model_dir: Path,
-              done: frozenset[str], workers: int, gpus: float, cpus: float):
+def _pipeline(
+    ray,
+    files,
+    config,
+    options: RayOptions,
+    settings: StageSettings,
+    model_dir: Path,
+    done: frozenset[str],
+    workers: int,
+    gpus: float,
+    cpus: float,
+):
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = options.preserve_order
     context.target_max_block_size = BLOCK_BYTES
@@ -465,27 +536,52 @@ def _pipeline(ray, files, config, options: RayOptions, settings: StageSettings, 
         import logging
 
         logging.getLogger("ray.data").setLevel(logging.ERROR)
-    source = _datasource(files, options=config.reader, batch_size=config.batch_size, done=done,
-                         strict=config.strict, cwd=os.getcwd())
-    load = {"device": config.device if gpus else "cpu", "decoding": config.decoding,
-            "batch_tokens": config.batch_tokens, "window_overlap": config.window_overlap,
-            "quantize": config.quantize, "precision": config.precision}
+    source = _datasource(
+        files, options=config.reader, batch_size=config.batch_size, done=done, strict=config.strict, cwd=os.getcwd()
+    )
+    load = {
+        "device": config.device if gpus else "cpu",
+        "decoding": config.decoding,
+        "batch_tokens": config.batch_tokens,
+        "window_overlap": config.window_overlap,
+        "quantize": config.quantize,
+        "precision": config.precision,
+    }
     with warnings.catch_warnings():  # Ray 2.60 deprecates the retry arguments for 2.64 (without them: unlimited)
         warnings.simplefilter("ignore", DeprecationWarning)
         return _stages(ray, source, settings, model_dir, load, workers, gpus, cpus)
 
 
-def _stages(ray, source, settings: StageSettings, model_dir: Path, load: dict, workers: int, gpus: float,
-            cpus: float):
-    return (ray.data.read_datasource(source)  # read tasks: Ray Data retries them on system failures
-            .map_batches(prepare_batches, batch_format="pyarrow", batch_size=1, zero_copy_batch=True,
-                         fn_kwargs={"settings": settings}, max_retries=TASK_RETRIES)
-            .map_batches(AnnotateBatches, batch_format="pyarrow", batch_size=1, zero_copy_batch=True,
-                         fn_constructor_kwargs={"model_dir": str(model_dir), "load": load,
-                                                "long_chars": settings.long_chars,
-                                                "piece_windows": settings.piece_windows, "threads": int(cpus) or 1},
-                         compute=ray.data.ActorPoolStrategy(size=workers), num_gpus=gpus or None, num_cpus=cpus,
-                         max_restarts=ACTOR_RESTARTS, max_task_retries=ACTOR_TASK_RETRIES))
+def _stages(ray, source, settings: StageSettings, model_dir: Path, load: dict, workers: int, gpus: float, cpus: float):
+    return (
+        ray.data.read_datasource(source)  # read tasks: Ray Data retries them on system failures
+        .map_batches(
+            prepare_batches,
+            batch_format="pyarrow",
+            batch_size=1,
+            zero_copy_batch=True,
+            fn_kwargs={"settings": settings},
+            max_retries=TASK_RETRIES,
+        )
+        .map_batches(
+            AnnotateBatches,
+            batch_format="pyarrow",
+            batch_size=1,
+            zero_copy_batch=True,
+            fn_constructor_kwargs={
+                "model_dir": str(model_dir),
+                "load": load,
+                "long_chars": settings.long_chars,
+                "piece_windows": settings.piece_windows,
+                "threads": int(cpus) or 1,
+            },
+            compute=ray.data.ActorPoolStrategy(size=workers),
+            num_gpus=gpus or None,
+            num_cpus=cpus,
+            max_restarts=ACTOR_RESTARTS,
+            max_task_retries=ACTOR_TASK_RETRIES,
+        )
+    )
 
 
 def _our_error(exc: BaseException) -> BaseException:
@@ -526,22 +622,29 @@ def _start(output: Path, fingerprint: dict, *, resume: bool, force: bool, reject
                 path.unlink()
     elif output.exists() and not resume:
         if manifest.exists() and not json.loads(manifest.read_text(encoding="utf-8")).get("finished"):
-            raise ConfigError(f"{output} holds an interrupted run; pass --resume to continue it or --force to "
-                              "start over")
+            raise ConfigError(
+                f"{output} holds an interrupted run; pass --resume to continue it or --force to start over"
+            )
         raise ConfigError(f"{output} exists; pass --force to overwrite it")
     done: frozenset[str] = frozenset()
     if resume and output.exists():
         if not manifest.exists():
             raise ConfigError(f"cannot resume {output}: it holds no Ray engine run (no {MANIFEST}); pass --force")
         previous = json.loads(manifest.read_text(encoding="utf-8"))
-        changed = sorted(k for k in set(fingerprint) | set(previous["fingerprint"])
-                         if fingerprint.get(k) != previous["fingerprint"].get(k))
+        changed = sorted(
+            k
+            for k in set(fingerprint) | set(previous["fingerprint"])
+            if fingerprint.get(k) != previous["fingerprint"].get(k)
+        )
         if changed:
-            raise ConfigError(f"cannot resume {output}: the interrupted run used other settings "
-                              f"({', '.join(changed)}); run it with the same options, or pass --force")
+            raise ConfigError(
+                f"cannot resume {output}: the interrupted run used other settings "
+                f"({', '.join(changed)}); run it with the same options, or pass --force"
+            )
         if previous.get("finished"):
-            raise ConfigError(f"{output} exists; pass --force to overwrite it (it is complete: there is "
-                              "nothing to resume)")
+            raise ConfigError(
+                f"{output} exists; pass --force to overwrite it (it is complete: there is nothing to resume)"
+            )
         for stray in list(output.glob("*.tmp")) + list((output / REJECTS_DIR).glob("*.tmp")):
             stray.unlink()
         done = frozenset(p.name[: -len(SUFFIX[fmt])] for p in output.glob("part-*" + SUFFIX[fmt]))

@@ -83,8 +83,12 @@ def default_rejects_path(output: Path) -> Path:
     return output.with_name(name + ".rejects.jsonl")
 
 
-def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str], *,
-             config: AnnotateConfig = AnnotateConfig()) -> RunStats:
+def annotate(
+    inputs: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    config: AnnotateConfig = AnnotateConfig(),
+) -> RunStats:
     """Annotate every document of ``inputs`` into ``output``; returns the run's counts."""
     called = time.perf_counter()
     from .model import pick_device, resolve_model_dir
@@ -94,8 +98,10 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     fmt = format_for(output, config.format)
     named = SUFFIXES.get(output.suffix.lower())
     if named is not None and named != fmt and not config.force:
-        raise ConfigError(f"--format {fmt} does not match the suffix of {output} (a {named} name); name the output "
-                          f"{output.with_suffix(SUFFIX[fmt]).name}, or pass --force to write {fmt} under that name")
+        raise ConfigError(
+            f"--format {fmt} does not match the suffix of {output} (a {named} name); name the output "
+            f"{output.with_suffix(SUFFIX[fmt]).name}, or pass --force to write {fmt} under that name"
+        )
     if fmt == "spacy" and not config.include_text:
         raise ConfigError("--no-text cannot apply to spacy output: a Doc always holds its text")
     rejects_path = Path(config.rejects) if config.rejects else default_rejects_path(output)
@@ -105,15 +111,27 @@ def annotate(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike
     model_dir = resolve_model_dir(config.model)
     device = pick_device(config.device)
     batch_tokens = config.batch_tokens or default_batch_tokens(device)  # resolved once: the run and its resume agree
-    store = PartStore(output, fmt, include_text=config.include_text, shard_size=config.shard_size,
-                      rejects=rejects_path, rejects_replaceable=config.rejects is None)
+    store = PartStore(
+        output,
+        fmt,
+        include_text=config.include_text,
+        shard_size=config.shard_size,
+        rejects=rejects_path,
+        rejects_replaceable=config.rejects is None,
+    )
     fingerprint = {  # what must not change between a run and its --resume
         "inputs": [_input_id(f) for f in files],
-        "model": str(model_dir.resolve()), "format": fmt, "reader": repr(config.reader),
-        "decoding": config.decoding, "quantize": config.quantize, "precision": config.precision,
-        "batch_size": config.batch_size, "device": device.type,
+        "model": str(model_dir.resolve()),
+        "format": fmt,
+        "reader": repr(config.reader),
+        "decoding": config.decoding,
+        "quantize": config.quantize,
+        "precision": config.precision,
+        "batch_size": config.batch_size,
+        "device": device.type,
         "batch_tokens": batch_tokens,
-        "window_overlap": config.window_overlap, "include_text": config.include_text,
+        "window_overlap": config.window_overlap,
+        "include_text": config.include_text,
     }
     with RunLock(output):
         stats = store.start(fingerprint, resume=config.resume, force=config.force)  # the parts already done
@@ -137,25 +155,44 @@ def own_paths(output: Path, rejects: Path) -> list[Path]:
 
 def _check_outputs(inputs, files, output: Path, rejects: Path, config: AnnotateConfig) -> None:
     """The output and the rejects file are no inputs and no devices; existence is PartStore's to judge."""
-    read = Inputs.of([f.path for f in files if not f.stdin], stdin=any(f.stdin for f in files),
-                     dirs=[p for p in inputs if os.fspath(p) != "-" and os.path.isdir(p)])
+    read = Inputs.of(
+        [f.path for f in files if not f.stdin],
+        stdin=any(f.stdin for f in files),
+        dirs=[p for p in inputs if os.fspath(p) != "-" and os.path.isdir(p)],
+    )
     check_output(output, inputs=read, force=True, directory=config.shard_size is not None)
     check_output(rejects, inputs=read, force=True, what="--rejects")
     if os.path.abspath(rejects) == os.path.abspath(output):
         raise ConfigError(f"--rejects {rejects} is the output itself; name another file")
 
 
-def _run(store: PartStore, stats: RunStats, files, model_dir: Path, device, batch_tokens: int,
-         config: AnnotateConfig, *, fmt: str, called: float) -> None:
+def _run(
+    store: PartStore,
+    stats: RunStats,
+    files,
+    model_dir: Path,
+    device,
+    batch_tokens: int,
+    config: AnnotateConfig,
+    *,
+    fmt: str,
+    called: float,
+) -> None:
     """Annotate the items after those done (nothing once finished), counting them into ``stats``."""
     from .engine import default_workers, run_stages
     from .inference import TokenClassifier
 
     if store.finished:
         return
-    classifier = TokenClassifier.load(model_dir, device=config.device, decoding=config.decoding,
-                                      batch_tokens=batch_tokens, window_overlap=config.window_overlap,
-                                      quantize=config.quantize, precision=config.precision)
+    classifier = TokenClassifier.load(
+        model_dir,
+        device=config.device,
+        decoding=config.decoding,
+        batch_tokens=batch_tokens,
+        window_overlap=config.window_overlap,
+        quantize=config.quantize,
+        precision=config.precision,
+    )
     read = ReadProgress(files)
     items = open_records(files, options=config.reader, progress=read)
     stats.workers = default_workers(device) if config.workers is None else config.workers
@@ -166,12 +203,14 @@ def _run(store: PartStore, stats: RunStats, files, model_dir: Path, device, batc
     bar = _progress_bar(config.progress, total=read.total, initial=stats.read)
     started = time.perf_counter()  # throughput counts from the first document, not the model load
     try:
-        for (batch, records, rejects), spans, data in run_stages(jobs, tagger=classifier.tagger, settings=settings,
-                                                                  workers=stats.workers, finalize=finalize):
+        for (batch, records, rejects), spans, data in run_stages(
+            jobs, tagger=classifier.tagger, settings=settings, workers=stats.workers, finalize=finalize
+        ):
             annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
             words = sum(len(r.text.split()) for r in records)
-            part = store.write_part(annotated, rejects, items=len(batch), words=words, digest=items_digest(batch),
-                                    serialized=data)
+            part = store.write_part(
+                annotated, rejects, items=len(batch), words=words, digest=items_digest(batch), serialized=data
+            )
             del annotated, spans
             release_memory()
             stats.add(part)
@@ -180,9 +219,11 @@ def _run(store: PartStore, stats: RunStats, files, model_dir: Path, device, batc
             if bar is not None:
                 bar.update(len(batch) if read.total is None else read.bytes_read - bar.n)
                 elapsed = time.perf_counter() - started
-                bar.set_postfix_str(f"{stats.read:,} docs, "
-                                    f"{(stats.words - stats.resumed_words) / max(elapsed, 1e-9):,.0f} words/s, "
-                                    f"{stats.rejected} rejected")
+                bar.set_postfix_str(
+                    f"{stats.read:,} docs, "
+                    f"{(stats.words - stats.resumed_words) / max(elapsed, 1e-9):,.0f} words/s, "
+                    f"{stats.rejected} rejected"
+                )
         if bar is not None and read.total is not None:
             bar.update(read.bytes_read - bar.n)  # the last file is read to its end
     finally:
@@ -222,8 +263,10 @@ def _batches(items: Iterator[Record | Reject], config: AnnotateConfig, *, skip: 
             raise InputFormatError(first.source, None, first.reason, fix="drop --strict to collect rejects and go on")
         yield batch, records, rejects
     if skipped < skip:  # resume: the input ended before what the interrupted run had read
-        raise ConfigError(f"cannot resume: the input holds {skipped} documents, fewer than the {skip} the interrupted "
-                          "run had read; give the same input (the same data on standard input), or pass --force")
+        raise ConfigError(
+            f"cannot resume: the input holds {skipped} documents, fewer than the {skip} the interrupted "
+            "run had read; give the same input (the same data on standard input), or pass --force"
+        )
 
 
 def _progress_bar(enabled: bool, *, total: int | None, initial: int):
@@ -234,5 +277,6 @@ def _progress_bar(enabled: bool, *, total: int | None, initial: int):
 
     if total is None:
         return tqdm(desc="annotate", unit="doc", initial=initial, file=sys.stderr, dynamic_ncols=True)
-    return tqdm(desc="annotate", total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-                dynamic_ncols=True)
+    return tqdm(
+        desc="annotate", total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, dynamic_ncols=True
+    )

@@ -60,7 +60,8 @@ def score(gold: SeqTags, pred: SeqTags) -> Scores:
         "recall": float(micro["recall"]),
         "f1": float(micro["f1-score"]),
         "f1_strict": float(f1_score(gold, pred, mode="strict", scheme=IOB2, zero_division=0))
-        if any(t != "O" for s in gold + pred for t in s) else 0.0,
+        if any(t != "O" for s in gold + pred for t in s)
+        else 0.0,
         "f1_macro": float(report["macro avg"]["f1-score"]) if per_type else 0.0,
         "accuracy": float(accuracy_score(gold, pred)),
     }

@@ -22,6 +22,7 @@ _ABBREVIATIONS = (
     "jan feb mar apr jun jul aug sept sep oct nov dec mt ft"
 ).split()
 
+
 def _mark_class() -> str:
     """A regex class of every combining mark (Unicode category M*): Python's ``\\w`` leaves them out,
     so decomposed text (NFD: ``e`` + U+0301) and Indic vowel signs would split words at each mark."""
@@ -40,14 +41,14 @@ def _mark_class() -> str:
 _M = _mark_class()
 _L = rf"(?:[^\W_]{_M}*)"  # a letter or digit with the combining marks that follow it
 WORD_RE = re.compile(
-    r"(?:[^\W\d_]\.){2,}"                     # U.S.  U.K.
+    r"(?:[^\W\d_]\.){2,}"  # U.S.  U.K.
     # Mr.  Inc.  (the lookahead first: 2-4 letters and a period, else the 38 names need not be tried)
     r"|(?=[^\W\d_]{2,4}\.)(?i:" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$)"
-    r"|[^\W\d_]\.(?=\s)"                       # initials: B. Young
-    r"|\d+(?:[.,:/-]\d+)*"                    # 1,000.50  2-1  12:30
-    r"|['’]s\b"                               # clitic 's
-    rf"|{_L}+(?:(?:-|['’](?!s\b)){_L}+)*"     # words, Lyon-based, O'Neill, José in NFD
-    rf"|\S{_M}*",                             # any other single symbol (with its marks)
+    r"|[^\W\d_]\.(?=\s)"  # initials: B. Young
+    r"|\d+(?:[.,:/-]\d+)*"  # 1,000.50  2-1  12:30
+    r"|['’]s\b"  # clitic 's
+    rf"|{_L}+(?:(?:-|['’](?!s\b)){_L}+)*"  # words, Lyon-based, O'Neill, José in NFD
+    rf"|\S{_M}*",  # any other single symbol (with its marks)
 )
 _END = frozenset(".!?")
 _CLOSERS = frozenset("\"'”’)]»")
@@ -84,8 +85,9 @@ def split_sentences(text: str) -> list[list[Offsets]]:
             enders.add(i)
     for i in sorted(enders):
         char = text[starts[i]]
-        if char in _END or (char in _CLOSERS and i > 0 and i not in breaks and i - 1 in enders
-                            and text[starts[i - 1]] in _END):
+        if char in _END or (
+            char in _CLOSERS and i > 0 and i not in breaks and i - 1 in enders and text[starts[i - 1]] in _END
+        ):
             if i + 1 >= n:
                 continue
             nxt_start, end = starts[i + 1], spans[i][1]
@@ -106,15 +108,16 @@ def iter_sentences(text: str) -> Iterator[list[Offsets]]:
     while nxt is not None:
         start, end = nxt
         nxt = next(words, None)
-        if current and "\n" in text[current[-1][1]:start]:
+        if current and "\n" in text[current[-1][1] : start]:
             yield current
             current = []
         current.append((start, end))
-        if text[start:end] in _END or (text[start:end] in _CLOSERS and len(current) > 1
-                                       and text[current[-2][0]:current[-2][1]] in _END):
+        if text[start:end] in _END or (
+            text[start:end] in _CLOSERS and len(current) > 1 and text[current[-2][0] : current[-2][1]] in _END
+        ):
             if nxt is None:
                 continue
-            if text[nxt[0]:nxt[1]] in _CLOSERS and nxt[0] == end:
+            if text[nxt[0] : nxt[1]] in _CLOSERS and nxt[0] == end:
                 continue  # a closing quote or bracket right after the stop belongs to this sentence
             first = text[nxt[0]]
             if nxt[0] > end and (first.isupper() or first.isdigit() or first in _OPENERS):

@@ -76,11 +76,18 @@ class StageSettings:
         encoder = tagger.encoder
         kwargs.setdefault("long_chars", LONG_DOC_CHARS)  # read now, so that tests can lower it
         kwargs.setdefault("piece_windows", PIECE_WINDOWS)
-        return cls(tokenizer_json=encoder.tokenizer.backend_tokenizer.to_str(),
-                   prefix_ids=tuple(encoder.prefix_ids), suffix_ids=tuple(encoder.suffix_ids),
-                   max_length=encoder.budget + encoder.n_special, context=encoder.context, overlap=encoder.overlap,
-                   labels=tuple(tagger.labels), decoding=tagger.decoding, word_shapes=encoder.word_shapes,
-                   **kwargs)
+        return cls(
+            tokenizer_json=encoder.tokenizer.backend_tokenizer.to_str(),
+            prefix_ids=tuple(encoder.prefix_ids),
+            suffix_ids=tuple(encoder.suffix_ids),
+            max_length=encoder.budget + encoder.n_special,
+            context=encoder.context,
+            overlap=encoder.overlap,
+            labels=tuple(tagger.labels),
+            decoding=tagger.decoding,
+            word_shapes=encoder.word_shapes,
+            **kwargs,
+        )
 
 
 @dataclass
@@ -111,8 +118,16 @@ class Packed:
 
     def without_tokens(self) -> Packed:
         """The same batch without ``input_ids`` and ``type_ids`` (what :func:`finish` needs, smaller to send)."""
-        return Packed(self.word_spans, self.sentence_words, self.doc_sentences, np.zeros(0, dtype=np.int64),
-                      self.window_tokens, self.positions, self.window_positions, self.position_words)
+        return Packed(
+            self.word_spans,
+            self.sentence_words,
+            self.doc_sentences,
+            np.zeros(0, dtype=np.int64),
+            self.window_tokens,
+            self.positions,
+            self.window_positions,
+            self.position_words,
+        )
 
 
 class _PieceTokenizer:
@@ -128,8 +143,10 @@ class _PieceTokenizer:
         self.backend.no_padding()
 
     def __call__(self, words: Sequence[str]) -> list[list[int]]:
-        return [e.ids for e in self.backend.encode_batch([[w] for w in words], is_pretokenized=True,
-                                                         add_special_tokens=False)]
+        return [
+            e.ids
+            for e in self.backend.encode_batch([[w] for w in words], is_pretokenized=True, add_special_tokens=False)
+        ]
 
 
 class Preparer:
@@ -247,8 +264,9 @@ class _Packer:
         self.window_positions.append(n_pos)
         self.run, self.run_len = [], 0
 
-    def add_sentence(self, spans: list[tuple[int, int]], pieces: list[list[int]], shapes: list[int], *,
-                     cut_after: int = 0) -> bool:
+    def add_sentence(
+        self, spans: list[tuple[int, int]], pieces: list[list[int]], shapes: list[int], *, cut_after: int = 0
+    ) -> bool:
         """Pack one sentence. With ``cut_after``: returns True (and adds nothing) when a window has just
         closed before this sentence and at least ``cut_after`` windows are packed; call :meth:`cut`
         and add the sentence again."""
@@ -301,9 +319,17 @@ class _Packer:
             return np.array(values, dtype=np.int64)
 
         spans = np.array(self.word_spans, dtype=np.int64).reshape(-1, 2)
-        return Packed(spans, arr(self.sentence_words), arr(self.doc_sentences), arr(self.input_ids),
-                      arr(self.window_tokens), arr(self.positions), arr(self.window_positions),
-                      arr(self.position_words), arr(self.type_ids) if self.word_shapes else None)
+        return Packed(
+            spans,
+            arr(self.sentence_words),
+            arr(self.doc_sentences),
+            arr(self.input_ids),
+            arr(self.window_tokens),
+            arr(self.positions),
+            arr(self.window_positions),
+            arr(self.position_words),
+            arr(self.type_ids) if self.word_shapes else None,
+        )
 
 
 # -- forward --------------------------------------------------------------------------------------
@@ -333,13 +359,14 @@ def forward(packed: Packed, *, tagger) -> np.ndarray:
                 width = int(lengths[batch[0]])
                 ids = np.full((len(batch), width), tagger.pad_id, dtype=np.int64)
                 mask = np.zeros((len(batch), width), dtype=np.int64)
-                types = None if packed.type_ids is None else np.zeros((len(batch), width), dtype=np.int64)
+                type_ids = packed.type_ids
+                types = None if type_ids is None else np.zeros((len(batch), width), dtype=np.int64)
                 for row, i in enumerate(batch.tolist()):
                     n = int(lengths[i])
-                    ids[row, :n] = packed.input_ids[tok_starts[i]:tok_ends[i]]
+                    ids[row, :n] = packed.input_ids[tok_starts[i] : tok_ends[i]]
                     mask[row, :n] = 1
-                    if types is not None:
-                        types[row, :n] = packed.type_ids[tok_starts[i]:tok_ends[i]]
+                    if types is not None and type_ids is not None:
+                        types[row, :n] = type_ids[tok_starts[i] : tok_ends[i]]
                 rows = np.repeat(np.arange(len(batch)), counts[batch])
                 dest = np.concatenate([np.arange(pos_starts[i], pos_ends[i]) for i in batch.tolist()])
                 cols = packed.positions[dest]
@@ -368,7 +395,7 @@ def _token_batches(lengths: np.ndarray, batch_tokens: int) -> Iterator[np.ndarra
     while start < n:
         width = int(lengths[order[start]])
         size = max(1, batch_tokens // width)  # the longest window leads, so it sets the padded width
-        yield order[start:start + size]
+        yield order[start : start + size]
         start += size
 
 
@@ -406,8 +433,9 @@ def _codes(labels: tuple[str, ...]) -> _LabelCodes:
     return _CODES[labels]
 
 
-def finish(packed: Packed, log_probs: np.ndarray, *, labels: tuple[str, ...],
-           decoding: str = "constrained") -> list[list[Span]]:
+def finish(
+    packed: Packed, log_probs: np.ndarray, *, labels: tuple[str, ...], decoding: str = "constrained"
+) -> list[list[Span]]:
     """Entity spans (character offsets, label, mean word probability) of each document of ``packed``.
 
     The same tags and scores as :func:`annotator.decode.decode_words` per sentence followed by
@@ -452,8 +480,9 @@ def finish(packed: Packed, log_probs: np.ndarray, *, labels: tuple[str, ...],
     return _spans(packed, word_label, word_prob, sentence_of_word, _codes(labels))
 
 
-def _viterbi_many(rows: np.ndarray, firsts: np.ndarray, ends: np.ndarray, labels: tuple[str, ...],
-                  best: np.ndarray) -> None:
+def _viterbi_many(
+    rows: np.ndarray, firsts: np.ndarray, ends: np.ndarray, labels: tuple[str, ...], best: np.ndarray
+) -> None:
     """:func:`annotator.decode.viterbi` on each sequence ``rows[firsts[k]:ends[k]]`` at once (the same
     arithmetic, step by step over all sequences), written into ``best``."""
     start, trans = transition_scores(labels)
@@ -481,11 +510,12 @@ def _viterbi_many(rows: np.ndarray, firsts: np.ndarray, ends: np.ndarray, labels
         path[-1] = int(finals[k].argmax())
         for t in range(n - 1, 0, -1):
             path[t - 1] = back[t, k, path[t]]
-        best[firsts[k]:firsts[k] + n] = path
+        best[firsts[k] : firsts[k] + n] = path
 
 
-def _spans(packed: Packed, word_label: np.ndarray, word_prob: np.ndarray, sentence_of_word: np.ndarray,
-           codes: _LabelCodes) -> list[list[Span]]:
+def _spans(
+    packed: Packed, word_label: np.ndarray, word_prob: np.ndarray, sentence_of_word: np.ndarray, codes: _LabelCodes
+) -> list[list[Span]]:
     n_words = len(word_label)
     doc_of_sentence = np.repeat(np.arange(packed.n_docs), packed.doc_sentences)
     out: list[list[Span]] = [[] for _ in range(packed.n_docs)]
@@ -521,7 +551,7 @@ def _spans(packed: Packed, word_label: np.ndarray, word_prob: np.ndarray, senten
         for s in redo:
             a = int(sentence_starts[s])
             n = int(packed.sentence_words[s])
-            tags = fill_gaps([codes.labels[i] if i >= 0 else None for i in word_label[a:a + n].tolist()])
+            tags = fill_gaps([codes.labels[i] if i >= 0 else None for i in word_label[a : a + n].tolist()])
             d = int(doc_of_sentence[s])
             extra.extend((d, a + span.start, a + span.end, span.label) for span in tags_to_spans(tags))
         if extra:
@@ -535,8 +565,9 @@ def _spans(packed: Packed, word_label: np.ndarray, word_prob: np.ndarray, senten
             found_labels = [found_labels[k] for k in order.tolist()]
     char_starts = packed.word_spans[first_words, 0].tolist()
     char_ends = packed.word_spans[ends - 1, 1].tolist() if len(ends) else []
-    for d, a, b, label, start, end in zip(found_docs.tolist(), first_words.tolist(), ends.tolist(), found_labels,
-                                          char_starts, char_ends):
+    for d, a, b, label, start, end in zip(
+        found_docs.tolist(), first_words.tolist(), ends.tolist(), found_labels, char_starts, char_ends
+    ):
         out[d].append(Span(start, end, label, round(sum(probs[a:b]) / (b - a), 4)))
     return out
 

@@ -74,10 +74,22 @@ class WordTagger:
     weights of the model it receives to bf16 in place, once, on a CPU, and autocasts on CUDA.
     """
 
-    def __init__(self, model, tokenizer, *, id2label: dict[int, str], max_length: int, context: str,
-                 device=None, batch_tokens: int | None = None, buffer_windows: int = 512,
-                 decoding: str = "constrained", window_overlap: int = DEFAULT_OVERLAP, precision: str = "fp32",
-                 word_shapes: bool = False):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        *,
+        id2label: dict[int, str],
+        max_length: int,
+        context: str,
+        device=None,
+        batch_tokens: int | None = None,
+        buffer_windows: int = 512,
+        decoding: str = "constrained",
+        window_overlap: int = DEFAULT_OVERLAP,
+        precision: str = "fp32",
+        word_shapes: bool = False,
+    ):
         import torch
 
         check(decoding, Decoding, what="decoding")
@@ -85,10 +97,17 @@ class WordTagger:
         self.model = model
         budget = WindowEncoder(tokenizer, max_length=max_length).budget
         if window_overlap > budget // 2 and window_overlap != DEFAULT_OVERLAP:  # the default adapts to small windows
-            raise ConfigError(f"--window-overlap {window_overlap} is more than half of this model's window "
-                              f"({budget} subwords); use at most {budget // 2}")
-        self.encoder = WindowEncoder(tokenizer, max_length=max_length, context=context,
-                                     overlap=min(window_overlap, budget // 2), word_shapes=word_shapes)
+            raise ConfigError(
+                f"--window-overlap {window_overlap} is more than half of this model's window "
+                f"({budget} subwords); use at most {budget // 2}"
+            )
+        self.encoder = WindowEncoder(
+            tokenizer,
+            max_length=max_length,
+            context=context,
+            overlap=min(window_overlap, budget // 2),
+            word_shapes=word_shapes,
+        )
         self.labels = tuple(id2label[i] for i in sorted(id2label))
         self.device = device if device is not None else next(model.parameters()).device
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -102,8 +121,12 @@ class WordTagger:
         quantized = any("quantized" in type(m).__module__ for m in model.modules())
         self.bf16 = not quantized and (precision == "bf16" or (precision == "auto" and native_bf16(self.device)))
         if precision == "bf16" and not quantized and not native_bf16(self.device):
-            warnings.warn(f"--precision bf16 on a {self.device.type.upper()} without native bf16 is slower than fp32 "
-                          "(emulated); drop --precision to get fp32 here", AnnotatorWarning, stacklevel=2)
+            warnings.warn(
+                f"--precision bf16 on a {self.device.type.upper()} without native bf16 is slower than fp32 "
+                "(emulated); drop --precision to get fp32 here",
+                AnnotatorWarning,
+                stacklevel=2,
+            )
         if self.bf16 and self.device.type == "cpu":
             # bf16 weights, cast once: autocast would cast every weight again on every forward pass
             self.model = model.to(torch.bfloat16)
@@ -111,10 +134,17 @@ class WordTagger:
         self._trim = HeapTrimmer()
 
     @classmethod
-    def from_loaded(cls, loaded, **kwargs) -> "WordTagger":
-        return cls(loaded.model, loaded.tokenizer, id2label=loaded.labels.id2label,
-                   max_length=loaded.max_length, context=loaded.context, device=loaded.device,
-                   word_shapes=loaded.word_shapes, **kwargs)
+    def from_loaded(cls, loaded, **kwargs) -> WordTagger:
+        return cls(
+            loaded.model,
+            loaded.tokenizer,
+            id2label=loaded.labels.id2label,
+            max_length=loaded.max_length,
+            context=loaded.context,
+            device=loaded.device,
+            word_shapes=loaded.word_shapes,
+            **kwargs,
+        )
 
     def tag_documents(self, documents: Iterable[Document]) -> Iterator[list[list[str]]]:
         """Yield, per document and in input order, a list of tags per sentence."""
@@ -147,14 +177,21 @@ class WordTagger:
         out: list[Decoded] = []
         k = 0
         for doc_lengths, doc_windows in zip(lengths, windows):
-            out.append(self.decode(doc_lengths, doc_windows, log_probs[k:k + len(doc_windows)]))
+            out.append(self.decode(doc_lengths, doc_windows, log_probs[k : k + len(doc_windows)]))
             k += len(doc_windows)
         return out
 
-    def decode(self, lengths: Sequence[int], windows: Sequence[Window], log_probs: Sequence[np.ndarray],
-               *, first_index: int = 0) -> Decoded:
-        return decode_words(lengths, zip(windows, log_probs), self.labels, first_index=first_index,
-                            decoding=self.decoding)
+    def decode(
+        self,
+        lengths: Sequence[int],
+        windows: Sequence[Window],
+        log_probs: Sequence[np.ndarray],
+        *,
+        first_index: int = 0,
+    ) -> Decoded:
+        return decode_words(
+            lengths, zip(windows, log_probs), self.labels, first_index=first_index, decoding=self.decoding
+        )
 
     def window_log_probs(self, windows: Sequence[Window]) -> list[np.ndarray]:
         """Log-probabilities ``(len(positions), n_labels)`` at each window's positions, in input order.
@@ -183,10 +220,11 @@ class WordTagger:
                         ids[row, :n] = windows[i].input_ids
                         mask[row, :n] = 1
                         if types is not None:
-                            types[row, :n] = windows[i].type_ids
+                            types[row, :n] = windows[i].type_ids or ()
                     rows = np.repeat(np.arange(len(batch)), counts[batch])
-                    cols = np.fromiter(chain.from_iterable(windows[i].positions for i in batch), dtype=np.int64,
-                                       count=len(rows))
+                    cols = np.fromiter(
+                        chain.from_iterable(windows[i].positions for i in batch), dtype=np.int64, count=len(rows)
+                    )
                     dest = np.concatenate([np.arange(starts[i], ends[i]) for i in batch])
                     inputs = {"input_ids": ids, "attention_mask": mask}
                     if types is not None:

@@ -42,8 +42,9 @@ _Item = tuple[int, int, list[int], int]  # (sentence, word, subword ids, word sh
 class WindowEncoder:
     """Turns documents of pre-split words into :class:`Window` objects for one tokenizer."""
 
-    def __init__(self, tokenizer, *, max_length: int, context: str = "document", overlap: int = 0,
-                 word_shapes: bool = False):
+    def __init__(
+        self, tokenizer, *, max_length: int, context: str = "document", overlap: int = 0, word_shapes: bool = False
+    ):
         check(context, Context, what="context")
         self.tokenizer = tokenizer
         self.context = context
@@ -74,8 +75,11 @@ class WindowEncoder:
             missing = list(dict.fromkeys(w for sentence in sentences for w in sentence))
         if missing:
             enc = self.tokenizer(
-                [[word] for word in missing], is_split_into_words=True, add_special_tokens=False,
-                return_attention_mask=False, return_token_type_ids=False,
+                [[word] for word in missing],
+                is_split_into_words=True,
+                add_special_tokens=False,
+                return_attention_mask=False,
+                return_token_type_ids=False,
             )
             cache.update(zip(missing, (list(ids) for ids in enc["input_ids"])))
         return [[cache[w] for w in sentence] for sentence in sentences]
@@ -88,9 +92,13 @@ class WindowEncoder:
         Why not sliding windows over the whole document: BENCHMARKS.md.
         """
         shaped = self.word_shapes
-        items = [[(first_index + s_idx, w_idx, pieces[: self.budget], word_shape(word) if shaped else 0)
-                  for w_idx, (word, pieces) in enumerate(zip(words, sentence_pieces))]
-                 for s_idx, (words, sentence_pieces) in enumerate(zip(sentences, self.word_pieces(sentences)))]
+        items = [
+            [
+                (first_index + s_idx, w_idx, pieces[: self.budget], word_shape(word) if shaped else 0)
+                for w_idx, (word, pieces) in enumerate(zip(words, sentence_pieces))
+            ]
+            for s_idx, (words, sentence_pieces) in enumerate(zip(sentences, self.word_pieces(sentences)))
+        ]
         windows: list[Window] = []
         run: list[_Item] = []
         run_len = 0
@@ -145,8 +153,8 @@ def special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:
     plain = tokenizer("a", add_special_tokens=False)["input_ids"]
     full = tokenizer("a", add_special_tokens=True)["input_ids"]
     for k in range(len(full) - len(plain) + 1):
-        if full[k:k + len(plain)] == plain:
-            return list(full[:k]), list(full[k + len(plain):])
+        if full[k : k + len(plain)] == plain:
+            return list(full[:k]), list(full[k + len(plain) :])
     raise ValueError("cannot find where the tokenizer puts its special tokens")
 
 
@@ -167,7 +175,7 @@ def fill_gaps(tags: Sequence[str | None]) -> list[str]:
     for i, tag in enumerate(tags):
         if tag is None:
             prev = out[-1] if out else OUTSIDE
-            nxt = next((t for t in tags[i + 1:] if t is not None), OUTSIDE)
+            nxt = next((t for t in tags[i + 1 :] if t is not None), OUTSIDE)
             prev_type = split_tag(prev)[1]
             nprefix, ntype = split_tag(nxt)
             tag = f"I-{prev_type}" if prev_type is not None and nprefix == "I" and ntype == prev_type else OUTSIDE

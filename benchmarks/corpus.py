@@ -49,10 +49,15 @@ def documents(files=SPLITS) -> Iterator[dict]:
                     pieces.append(word)
                     pos += len(word)
                 for span in tags_to_spans(sentence.tags):
-                    entities.append([starts[span.start], starts[span.end - 1] + len(sentence.words[span.end - 1]),
-                                     span.label])
-            yield {"id": f"{name.split('.')[0]}-{d:04d}", "text": "".join(pieces), "tokens": tokens,
-                   "entities": entities}
+                    entities.append(
+                        [starts[span.start], starts[span.end - 1] + len(sentence.words[span.end - 1]), span.label]
+                    )
+            yield {
+                "id": f"{name.split('.')[0]}-{d:04d}",
+                "text": "".join(pieces),
+                "tokens": tokens,
+                "entities": entities,
+            }
 
 
 def write_jsonl(path: Path, docs) -> int:

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from corpus import documents, require_data
 
-WRAPPER = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
-           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(rc)")
+WRAPPER = (
+    "import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(rc)"
+)
 
 
 def peak_rss_mib(args: list[str]) -> float:
@@ -30,7 +32,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100, help="documents in the corpus (0: all, about 1,400)")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--format", default="jsonl", choices=["jsonl", "parquet", "spacy"])
-    parser.add_argument("--annotate-args", default="", help="extra `annotator annotate` options, e.g. '--precision fp32'")
+    parser.add_argument(
+        "--annotate-args", default="", help="extra `annotator annotate` options, e.g. '--precision fp32'"
+    )
     args = parser.parse_args()
     require_data()
     docs = list(documents())
@@ -44,9 +48,17 @@ def main() -> None:
                 for r in range(times):
                     for d in docs:
                         out.write(json.dumps({"id": f"{d['id']}-{r}", "text": d["text"]}) + "\n")
-            cmd = [sys.executable, "-m", "annotator", "annotate", str(corpus), "-o",
-                   str(Path(tmp) / f"out{times}.{ {'spacy': 'spacy'}.get(args.format, args.format) }"),
-                   "-q", "--force"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "annotator",
+                "annotate",
+                str(corpus),
+                "-o",
+                str(Path(tmp) / f"out{times}.{ {'spacy': 'spacy'}.get(args.format, args.format) }"),
+                "-q",
+                "--force",
+            ]
             if args.model:
                 cmd += ["--model", args.model]
             cmd += args.annotate_args.split()

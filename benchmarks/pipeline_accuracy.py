@@ -28,8 +28,9 @@ def pipeline_tags(model_dir, sentences, *, batch_size: int) -> list[list[str]]:
     import torch
     from transformers import pipeline
 
-    nlp = pipeline("token-classification", model=str(model_dir), aggregation_strategy="first", device="cpu",
-                   dtype=torch.float32)
+    nlp = pipeline(
+        "token-classification", model=str(model_dir), aggregation_strategy="first", device="cpu", dtype=torch.float32
+    )
     texts, starts = [], []
     for words in sentences:
         offsets, pos = [], 0
@@ -63,8 +64,10 @@ def main() -> None:
     seconds = time.perf_counter() - started
     result = score([s.tags for s in sentences], pred)
     o = result["overall"]
-    print(f"transformers.pipeline on {args.split} ({len(sentences)} sentences, {seconds:.0f} s): "
-          f"P {o['precision']:.4f} R {o['recall']:.4f} F1 {o['f1']:.4f}")
+    print(
+        f"transformers.pipeline on {args.split} ({len(sentences)} sentences, {seconds:.0f} s): "
+        f"P {o['precision']:.4f} R {o['recall']:.4f} F1 {o['f1']:.4f}"
+    )
     print("  " + "  ".join(f"{t} {v['f1']:.4f}" for t, v in result["per_type"].items()))
     report = evaluate_files([DATA / args.split], model=args.model, precision="fp32")
     print(f"annotator evaluate {args.split} (fp32): F1 {report['overall']['f1']:.4f}")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from corpus import DATA, documents, require_data, write_jsonl
 
-from annotator.run import AnnotateConfig, annotate
 from annotator.evaluate import evaluate_files
+from annotator.run import AnnotateConfig, annotate
 
 
 def prf(correct: int, pred: int, gold: int) -> tuple[float, float, float]:
@@ -57,8 +57,10 @@ def main() -> None:
     p, r, f = prf(correct, n_pred, n_gold)
     report = evaluate_files([DATA / "test.txt"], model=args.model, quantize=args.quantize)
     words = sum(len(d["tokens"]) for d in docs)
-    print(f"raw text  ({len(docs)} documents, {words} words, {seconds:.1f} s): "
-          f"P {p:.4f} R {r:.4f} F1 {f:.4f}  ({correct} of {n_gold} gold entities matched exactly by offsets)")
+    print(
+        f"raw text  ({len(docs)} documents, {words} words, {seconds:.1f} s): "
+        f"P {p:.4f} R {r:.4f} F1 {f:.4f}  ({correct} of {n_gold} gold entities matched exactly by offsets)"
+    )
     for label in sorted({k[0] for k in per_type}):
         lp, lr, lf = prf(per_type[label, "correct"], per_type[label, "pred"], per_type[label, "gold"])
         print(f"  {label:5s} P {lp:.4f} R {lr:.4f} F1 {lf:.4f}")

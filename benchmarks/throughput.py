@@ -33,7 +33,6 @@ from pathlib import Path
 
 from corpus import documents, require_data, write_jsonl
 
-
 DEVICE = "cpu"
 
 
@@ -44,14 +43,28 @@ def _sync() -> None:
         torch.cuda.synchronize()
 
 
-def bench_annotate(corpus: Path, model, *, quantize: str = "none", precision: str = "fp32", workers: int | None = None,
-                   fmt: str = "jsonl") -> tuple[float, float]:
+def bench_annotate(
+    corpus: Path,
+    model,
+    *,
+    quantize: str = "none",
+    precision: str = "fp32",
+    workers: int | None = None,
+    fmt: str = "jsonl",
+) -> tuple[float, float]:
     """(seconds from the first document to the end, wall seconds with the model load) of one annotate run."""
     from annotator.run import AnnotateConfig, annotate
 
     def config(**kwargs) -> AnnotateConfig:
-        return AnnotateConfig(model=model, progress=False, quantize=quantize, precision=precision, device=DEVICE,
-                              workers=workers, **kwargs)
+        return AnnotateConfig(
+            model=model,
+            progress=False,
+            quantize=quantize,
+            precision=precision,
+            device=DEVICE,
+            workers=workers,
+            **kwargs,
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         warm = Path(tmp) / "warm.jsonl"  # a warm-up run first, as the other methods get one
@@ -88,8 +101,10 @@ def tiny_main(args, docs: list[dict]) -> None:
             rows.append((name, words / seconds, seconds, wall))
             print(f"{name}: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
     print()
-    print(f"tiny random model (1 layer, hidden 32); {len(docs)} documents, {words:,} words; {args.format} out; "
-          f"{os.cpu_count()} cores, {torch.get_num_threads()} torch threads, {platform.processor() or platform.machine()}")
+    print(
+        f"tiny random model (1 layer, hidden 32); {len(docs)} documents, {words:,} words; {args.format} out; "
+        f"{os.cpu_count()} cores, {torch.get_num_threads()} torch threads, {platform.processor() or platform.machine()}"
+    )
     print("| method | words/s | seconds | wall s (with model load) |")
     print("|---|---|---|---|")
     for name, wps, seconds, wall in rows:
@@ -101,11 +116,19 @@ def bench_pipeline(texts: list[str], model_dir: Path, *, bf16: bool = False) -> 
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
-    model = AutoModelForTokenClassification.from_pretrained(model_dir, dtype=torch.bfloat16 if bf16 else torch.float32,
-                                                            trust_remote_code=False)
+    model = AutoModelForTokenClassification.from_pretrained(
+        model_dir, dtype=torch.bfloat16 if bf16 else torch.float32, trust_remote_code=False
+    )
     tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
-    ner = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
-                   batch_size=32, device=DEVICE, stride=32)
+    ner = pipeline(
+        "token-classification",
+        model=model,
+        tokenizer=tokenizer,
+        aggregation_strategy="first",
+        batch_size=32,
+        device=DEVICE,
+        stride=32,
+    )
     ner(texts[:2])  # warm-up
     started = time.perf_counter()
     ner(texts)
@@ -170,19 +193,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="model directory [default: the shipped model]")
     parser.add_argument("--docs", type=int, default=200, help="how many documents (0: all, about 1,400)")
-    parser.add_argument("--skip", default="", help="comma-separated: pipeline, spacy, int8, bf16, fp32 (the fp32 "
-                        "bare forward), other (annotate in the other precision)")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated: pipeline, spacy, int8, bf16, fp32 (the fp32 "
+        "bare forward), other (annotate in the other precision)",
+    )
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     parser.add_argument("--corpus", default=None, help="a JSONL corpus (id, text) instead of ../shared/data")
     parser.add_argument("--repeat", type=int, default=1, help="repeat the documents this many times")
-    parser.add_argument("--workers", default=None,
-                        help="annotate --workers for the annotate runs: one value, or several (0,1,2) with --tiny; "
-                             "auto: the default for the device [default: auto; with --tiny 0,1,2]")
+    parser.add_argument(
+        "--workers",
+        default=None,
+        help="annotate --workers for the annotate runs: one value, or several (0,1,2) with --tiny; "
+        "auto: the default for the device [default: auto; with --tiny 0,1,2]",
+    )
     parser.add_argument("--format", default="jsonl", choices=["jsonl", "parquet"], help="annotate's output format")
-    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
-                        help="annotate's precision for the default run (and the pipeline's, when bf16)")
-    parser.add_argument("--pipeline-docs", type=int, default=0,
-                        help="run the transformers pipeline on the first N documents only (0: all)")
+    parser.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "fp32", "bf16"],
+        help="annotate's precision for the default run (and the pipeline's, when bf16)",
+    )
+    parser.add_argument(
+        "--pipeline-docs",
+        type=int,
+        default=0,
+        help="run the transformers pipeline on the first N documents only (0: all)",
+    )
     parser.add_argument("--tiny", action="store_true", help="a tiny random model in the model's place: annotate only")
     args = parser.parse_args()
     global DEVICE
@@ -195,8 +233,11 @@ def main() -> None:
 
     skip = set(filter(None, args.skip.split(",")))
     model_dir = resolve_model_dir(args.model)
-    docs = list(documents()) if args.corpus is None else [
-        json.loads(line) for line in open(args.corpus, encoding="utf-8") if line.strip()]
+    docs = (
+        list(documents())
+        if args.corpus is None
+        else [json.loads(line) for line in open(args.corpus, encoding="utf-8") if line.strip()]
+    )
     if args.docs:
         docs = docs[: args.docs]
     docs = [dict(d, id=f"{d['id']}#{k}" if k else d["id"]) for k in range(args.repeat) for d in docs]
@@ -215,8 +256,10 @@ def main() -> None:
         default_bf16 = TokenClassifier.load(model_dir, device=DEVICE, precision=args.precision).tagger.bf16
         default = f"annotate (default settings: {'bf16' if default_bf16 else 'fp32'} here)"
         if args.precision != "auto" or args.workers or args.format != "jsonl":
-            default = (f"annotate ({'bf16' if default_bf16 else 'fp32'}, --workers {args.workers or 'auto'}, "
-                       f"JSONL in, {args.format} out)")
+            default = (
+                f"annotate ({'bf16' if default_bf16 else 'fp32'}, --workers {args.workers or 'auto'}, "
+                f"JSONL in, {args.format} out)"
+            )
         seconds, wall = bench_annotate(corpus, model_dir, precision=args.precision, workers=workers, fmt=args.format)
         results[default] = seconds
         print(f"{default}: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
@@ -249,8 +292,11 @@ def main() -> None:
         else:
             results["spaCy en_core_web_sm NER"] = spacy_seconds
     print()
-    where = torch.cuda.get_device_name() if DEVICE.startswith("cuda") else (
-        f"{torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}")
+    where = (
+        torch.cuda.get_device_name()
+        if DEVICE.startswith("cuda")
+        else (f"{torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}")
+    )
     print(f"{len(docs)} documents, {words:,} words; model {model_dir}; torch {torch.__version__}; {where}")
     print("| method | words/s | seconds (the pipeline's scaled to the whole corpus) |")
     print("|---|---|---|")
@@ -263,7 +309,9 @@ def main() -> None:
         "annotate default / pipeline": (default, "transformers pipeline (batch 32)"),
         "annotate default / pipeline bf16": (default, "transformers pipeline (batch 32, bf16)"),
         "annotate default / bare forward (same precision)": (
-            default, "bare forward bf16 (ceiling)" if default_bf16 else "bare forward fp32 (ceiling)"),
+            default,
+            "bare forward bf16 (ceiling)" if default_bf16 else "bare forward fp32 (ceiling)",
+        ),
         "annotate default / spaCy sm": (default, "spaCy en_core_web_sm NER"),
         "annotate fp32 / bare forward fp32": (fp32_name, "bare forward fp32 (ceiling)"),
         "annotate fp32 / pipeline": (fp32_name, "transformers pipeline (batch 32)"),

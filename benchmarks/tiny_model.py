@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def build_tiny_model(out: str | Path, *, source: str | Path | None = None, layers: int = 1, hidden: int = 32,
-                     seed: int = 0) -> Path:
+def build_tiny_model(
+    out: str | Path, *, source: str | Path | None = None, layers: int = 1, hidden: int = 32, seed: int = 0
+) -> Path:
     """Write a random ``layers``-layer, ``hidden``-wide BERT token classifier with the tokenizer, labels
     and annotator.json of ``source`` (default: the shipped model) to ``out``; returns ``out``."""
     import torch
@@ -35,10 +36,18 @@ def build_tiny_model(out: str | Path, *, source: str | Path | None = None, layer
     base = json.loads((source / "config.json").read_text(encoding="utf-8"))
     id2label = {int(k): v for k, v in base["id2label"].items()}
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=base["vocab_size"], hidden_size=hidden, num_hidden_layers=layers,
-                        num_attention_heads=2, intermediate_size=2 * hidden, max_position_embeddings=512,
-                        type_vocab_size=base.get("type_vocab_size", 2),  # word shapes, if the source takes them
-                        num_labels=len(id2label), id2label=id2label, label2id={v: k for k, v in id2label.items()})
+    config = BertConfig(
+        vocab_size=base["vocab_size"],
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=512,
+        type_vocab_size=base.get("type_vocab_size", 2),  # word shapes, if the source takes them
+        num_labels=len(id2label),
+        id2label=id2label,
+        label2id={v: k for k, v in id2label.items()},
+    )
     BertForTokenClassification(config).save_pretrained(out)
     for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
         if (source / name).is_file():

@@ -14,13 +14,50 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-PER = ["Maria Lindqvist", "Tomas Okafor", "Helen Brandt", "Ravi Menon", "Sofia Carvalho", "Jonas Weber",
-       "Amina Diallo", "Peter Novak", "Lucia Romano", "Kenji Sato", "Clara Moreau", "David Osei",
-       "Elena Petrova", "Marco Bianchi", "Nadia Haddad", "Oliver Grant"]
-ORG = ["Northwind Bank", "Bluefield Motors", "the Harbor Council", "Vantor Labs", "Greenline Rail",
-       "Orion Insurance", "the Meridian Group", "Solstice Airways", "Keller Steel", "Atlas Foods"]
-LOC = ["Lisbon", "Nairobi", "Oslo", "Toronto", "Kyoto", "Valparaiso", "Gdansk", "Adelaide", "Bergen",
-       "Cairo", "the Rhine valley", "Lake Geneva"]
+PER = [
+    "Maria Lindqvist",
+    "Tomas Okafor",
+    "Helen Brandt",
+    "Ravi Menon",
+    "Sofia Carvalho",
+    "Jonas Weber",
+    "Amina Diallo",
+    "Peter Novak",
+    "Lucia Romano",
+    "Kenji Sato",
+    "Clara Moreau",
+    "David Osei",
+    "Elena Petrova",
+    "Marco Bianchi",
+    "Nadia Haddad",
+    "Oliver Grant",
+]
+ORG = [
+    "Northwind Bank",
+    "Bluefield Motors",
+    "the Harbor Council",
+    "Vantor Labs",
+    "Greenline Rail",
+    "Orion Insurance",
+    "the Meridian Group",
+    "Solstice Airways",
+    "Keller Steel",
+    "Atlas Foods",
+]
+LOC = [
+    "Lisbon",
+    "Nairobi",
+    "Oslo",
+    "Toronto",
+    "Kyoto",
+    "Valparaiso",
+    "Gdansk",
+    "Adelaide",
+    "Bergen",
+    "Cairo",
+    "the Rhine valley",
+    "Lake Geneva",
+]
 MISC = ["German", "Brazilian", "Japanese", "Canadian", "Olympic", "Nordic", "Kenyan", "French"]
 
 TEMPLATES = [

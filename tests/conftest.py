@@ -90,8 +90,14 @@ class ReportPage:
                 bad.append(f"{where}: page shows {shown!r}, report has {value!r}")
 
         overall = dict(zip(self.head("overall")[1:], self.rows("overall")["this model"]))
-        for key, label in (("f1", "F1 (micro)"), ("precision", "precision"), ("recall", "recall"),
-                           ("f1_strict", "strict F1"), ("f1_macro", "macro F1"), ("accuracy", "token accuracy")):
+        for key, label in (
+            ("f1", "F1 (micro)"),
+            ("precision", "precision"),
+            ("recall", "recall"),
+            ("f1_strict", "strict F1"),
+            ("f1_macro", "macro F1"),
+            ("accuracy", "token accuracy"),
+        ):
             check(f"overall {key}", overall[label], report["overall"][key], ".4f")
         per_type = self.rows("per-type")
         for name, v in report["per_type"].items():
@@ -99,8 +105,14 @@ class ReportPage:
                 check(f"{name} {key}", per_type[name][i], v[key], ".4f")
             check(f"{name} support", per_type[name][3], v["support"], ",")
         kinds = self.rows("error-kinds")
-        names = {"correct": "correct", "missed": "missed", "spurious": "spurious", "wrong_type": "wrong type",
-                 "wrong_boundary": "wrong boundary", "wrong_type_and_boundary": "wrong type and boundary"}
+        names = {
+            "correct": "correct",
+            "missed": "missed",
+            "spurious": "spurious",
+            "wrong_type": "wrong type",
+            "wrong_boundary": "wrong boundary",
+            "wrong_type_and_boundary": "wrong type and boundary",
+        }
         for kind, n in report["errors"]["counts"].items():
             check(f"error kind {kind}", kinds[names[kind]][0], n, ",")
         labels = self.head("confusion-matrix")[1:-1]

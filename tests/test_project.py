@@ -83,9 +83,12 @@ def test_no_conll2003_text_is_tracked():
 
 def test_importing_the_library_sets_no_environment_variables():
     """HF_*_OFFLINE is the CLI's business (set in its entry point), not a side effect of `import annotator`."""
-    code = ("import os; before = dict(os.environ); import annotator.model, annotator.inference, annotator.run; "
-            "print(sorted(set(os.environ) - set(before)))")
+    code = (
+        "import os; before = dict(os.environ); import annotator.model, annotator.inference, annotator.run; "
+        "print(sorted(set(os.environ) - set(before)))"
+    )
     env = {k: v for k, v in os.environ.items() if "OFFLINE" not in k}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                         text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"

@@ -73,7 +73,7 @@ class AlignmentReport:
 
 def describe(where: str, text: str, entity: Span, doc: Doc | None = None) -> str:
     """``where: LABEL 'text' [start:end]`` plus, given the Doc, the tokens the entity touches."""
-    out = f"{where}: {entity.label} {text[entity.start:entity.end]!r} [{entity.start}:{entity.end}]"
+    out = f"{where}: {entity.label} {text[entity.start : entity.end]!r} [{entity.start}:{entity.end}]"
     if doc is not None:
         touched = doc.char_span(entity.start, entity.end, alignment_mode="expand")
         if touched is not None:

@@ -68,11 +68,16 @@ def annotation_to_doc(
     """The Doc of one annotation record (see the module doc); ``report`` is updated in place."""
     text = record.get("text")
     if not isinstance(text, str):
-        raise InputFormatError(path, line, "the record has no text",
-                               fix="annotate again without --no-text: a training Doc needs the text")
+        raise InputFormatError(
+            path, line, "the record has no text", fix="annotate again without --no-text: a training Doc needs the text"
+        )
     if "entities" not in record and "spans" in record:
-        raise InputFormatError(path, line, "the record has 'spans' but no 'entities': it is span-JSONL",
-                               fix="pass --input-format spans-jsonl")
+        raise InputFormatError(
+            path,
+            line,
+            "the record has 'spans' but no 'entities': it is span-JSONL",
+            fix="pass --input-format spans-jsonl",
+        )
     raw_entities = record.get("entities") or []
     if not isinstance(raw_entities, (list, tuple)):
         raise InputFormatError(path, line, f"'entities' must be a list, found {type(raw_entities).__name__}")

@@ -117,7 +117,9 @@ def write_conll(docs: Iterable[Doc], handle: TextIO, *, where: str = "") -> Conl
                 if any(ch in _LINE_BREAKERS for ch in token.text):
                     source = where or doc.user_data.get("source") or "<doc>"
                     raise InputFormatError(
-                        source, None, f"token {token.i} {token.text!r} holds whitespace, which a CoNLL line cannot",
+                        source,
+                        None,
+                        f"token {token.i} {token.text!r} holds whitespace, which a CoNLL line cannot",
                         fix="split the token in two where the whitespace is",
                     )
                 lines.append(f"{token.text} {token_tag(token)}\n")

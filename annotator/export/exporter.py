@@ -117,8 +117,12 @@ def export_spacy(
     nlp = blank_nlp(lang)
 
     stats = ExportStats(inputs=formats, alignment=AlignmentReport(mode=alignment))
-    docs = _counted(_read_docs(files, formats, nlp, conll=conll, n_sents=n_sents, min_score=min_score,
-                               alignment=alignment, stats=stats), stats)
+    docs = _counted(
+        _read_docs(
+            files, formats, nlp, conll=conll, n_sents=n_sents, min_score=min_score, alignment=alignment, stats=stats
+        ),
+        stats,
+    )
     if splits is None:
         stats.outputs[str(targets[0])] = _write(fmt, docs, targets[0])
     else:
@@ -141,8 +145,15 @@ def _check_targets(targets: list[Path], files: list[Path], *, force: bool) -> No
 
 
 def _read_docs(
-    files: list[Path], formats: dict[str, str], nlp: Language, *, conll: ConllFormat, n_sents: int | None,
-    min_score: float | None, alignment: str, stats: ExportStats,
+    files: list[Path],
+    formats: dict[str, str],
+    nlp: Language,
+    *,
+    conll: ConllFormat,
+    n_sents: int | None,
+    min_score: float | None,
+    alignment: str,
+    stats: ExportStats,
 ) -> Iterator[Doc]:
     """The Docs of every input in order, each file read in its format."""
     report = stats.alignment
@@ -161,12 +172,14 @@ def _read_docs(
                 if is_skipped(record):
                     stats.skipped_records += 1
                     continue
-                yield record_to_doc(record, nlp, path=str(path), line=line, alignment=alignment, report=report,
-                                    min_score=min_score)
+                yield record_to_doc(
+                    record, nlp, path=str(path), line=line, alignment=alignment, report=report, min_score=min_score
+                )
         else:
             for where, lineno, record in iter_annotation_records(path, fmt):
-                yield annotation_to_doc(record, nlp, path=where, line=lineno, alignment=alignment, report=report,
-                                        min_score=min_score)
+                yield annotation_to_doc(
+                    record, nlp, path=where, line=lineno, alignment=alignment, report=report, min_score=min_score
+                )
 
 
 def _counted(docs: Iterable[Doc], stats: ExportStats) -> Iterator[Doc]:
@@ -178,8 +191,6 @@ def _counted(docs: Iterable[Doc], stats: ExportStats) -> Iterator[Doc]:
             stats.sentences += sum(1 for _ in doc.sents)
         stats.entities.update(ent.label_ for ent in doc.ents)
         yield doc
-
-
 
 
 def write_spans_jsonl(docs: Iterable[Doc], handle) -> int:
@@ -234,8 +245,7 @@ def import_spans(
                 stats.skipped_records += 1
                 continue
             where = f"{source}:{line}"
-            doc = record_to_doc(record, nlp, path=str(source), line=line, alignment=alignment,
-                                report=stats.alignment)
+            doc = record_to_doc(record, nlp, path=str(source), line=line, alignment=alignment, report=stats.alignment)
             _add_counts(stats, write_conll([doc], handle, where=where))
             stats.entities.update(ent.label_ for ent in doc.ents)
     return stats

@@ -22,8 +22,15 @@ from ..writers.jsonl import iter_jsonl
 INPUT_FORMATS = values(ExportInputFormat)
 SCORED_FORMATS = frozenset({"jsonl", "parquet", "spacy", "spans-jsonl"})
 INPUT_SUFFIXES = {
-    ".conll": "conll", ".iob": "conll", ".bio": "conll", ".tsv": "conll", ".txt": "conll",
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".spacy": "spacy",
+    ".conll": "conll",
+    ".iob": "conll",
+    ".bio": "conll",
+    ".tsv": "conll",
+    ".txt": "conll",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".spacy": "spacy",
 }
 OUTPUT_FORMATS = values(ExportOutputFormat)
 OUTPUT_SUFFIXES = {".spacy": "spacy", ".jsonl": "spans-jsonl"}
@@ -32,8 +39,12 @@ OUTPUT_SUFFIXES = {".spacy": "spacy", ".jsonl": "spans-jsonl"}
 def expand_inputs(paths: list[str | os.PathLike[str]]) -> list[Path]:
     """The input files: files as given; directories and glob patterns expanded to their files with
     known suffixes, sorted (:func:`annotator.readers.inputs.expand_paths`, as for `annotate`)."""
-    found = expand_paths(paths, wanted=lambda path: detect_format(path, INPUT_SUFFIXES) is not None,
-                         known=" ".join(sorted(INPUT_SUFFIXES)), fix="pass the files by name")
+    found = expand_paths(
+        paths,
+        wanted=lambda path: detect_format(path, INPUT_SUFFIXES) is not None,
+        known=" ".join(sorted(INPUT_SUFFIXES)),
+        fix="pass the files by name",
+    )
     return [Path(path) for path in found]
 
 
@@ -48,8 +59,10 @@ def detect_input_format(path: str | os.PathLike[str], override: str | None = Non
     fmt = detect_format(path, INPUT_SUFFIXES) or sniff_content(path)
     if fmt is None:
         what = f"suffix {path.suffix!r}" if path.suffix else "no suffix"
-        raise ConfigError(f"cannot tell the input format of {path} ({what}) nor from its content; pass --input-format "
-                          + "|".join(INPUT_FORMATS))
+        raise ConfigError(
+            f"cannot tell the input format of {path} ({what}) nor from its content; pass --input-format "
+            + "|".join(INPUT_FORMATS)
+        )
     if fmt == "jsonl":
         return _sniff_jsonl(path)
     return fmt
@@ -93,6 +106,8 @@ def detect_output_format(path: str | os.PathLike[str], override: str | None = No
     suffix = Path(path).suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         what = f"suffix {suffix!r}" if suffix else "no suffix"
-        raise ConfigError(f"cannot tell the output format of {path} ({what}); name it .spacy or .jsonl, "
-                          "or pass --format spacy|spans-jsonl")
+        raise ConfigError(
+            f"cannot tell the output format of {path} ({what}); name it .spacy or .jsonl, "
+            "or pass --format spacy|spans-jsonl"
+        )
     return OUTPUT_SUFFIXES[suffix]

@@ -47,13 +47,23 @@ def doc_to_record(doc: Doc) -> dict[str, Any]:
     record: dict[str, Any] = {
         "text": doc.text,
         "tokens": [
-            {"text": token.text, "start": token.idx, "end": token.idx + len(token.text), "id": token.i,
-             "ws": bool(token.whitespace_)}
+            {
+                "text": token.text,
+                "start": token.idx,
+                "end": token.idx + len(token.text),
+                "id": token.i,
+                "ws": bool(token.whitespace_),
+            }
             for token in doc
         ],
         "spans": [
-            {"start": ent.start_char, "end": ent.end_char, "token_start": ent.start, "token_end": ent.end - 1,
-             "label": ent.label_}
+            {
+                "start": ent.start_char,
+                "end": ent.end_char,
+                "token_start": ent.start,
+                "token_end": ent.end - 1,
+                "label": ent.label_,
+            }
             for ent in doc.ents
         ],
     }
@@ -91,15 +101,20 @@ def _words_from_tokens(text: str, tokens: Any, path: str, line: int) -> tuple[li
             gap = None
         if gap is None or gap not in ("", " ") or (i == 0 and gap):
             raise InputFormatError(
-                path, line, f"token {i} starts at {start}, but the previous token ends at {position}: tokens must "
-                "cover the text in order, with at most one space between two tokens", fix=fix,
+                path,
+                line,
+                f"token {i} starts at {start}, but the previous token ends at {position}: tokens must "
+                "cover the text in order, with at most one space between two tokens",
+                fix=fix,
             )
         if i:
             spaces[-1] = gap == " "
         if not isinstance(word, str) or not start < end <= len(text) or text[start:end] != word:
             raise InputFormatError(
-                path, line, f"token {i} {word!r} [{start}:{end}] does not match the text there "
-                f"({text[start:end]!r})", fix=fix,
+                path,
+                line,
+                f"token {i} {word!r} [{start}:{end}] does not match the text there ({text[start:end]!r})",
+                fix=fix,
             )
         words.append(word)
         spaces.append(False)
@@ -108,8 +123,9 @@ def _words_from_tokens(text: str, tokens: Any, path: str, line: int) -> tuple[li
     if words and tail == " ":
         spaces[-1] = True
     elif tail:
-        raise InputFormatError(path, line, f"the tokens end at {position}, but the text goes on: {tail[:20]!r}",
-                               fix=fix)
+        raise InputFormatError(
+            path, line, f"the tokens end at {position}, but the text goes on: {tail[:20]!r}", fix=fix
+        )
     return words, spaces
 
 
@@ -143,8 +159,12 @@ def record_to_doc(
     if not isinstance(text, str):
         raise InputFormatError(path, line, "the record has no 'text' string")
     if "entities" in record and "spans" not in record:
-        raise InputFormatError(path, line, "the record has 'entities' but no 'spans': it is an annotate output",
-                               fix="pass --input-format jsonl")
+        raise InputFormatError(
+            path,
+            line,
+            "the record has 'entities' but no 'spans': it is an annotate output",
+            fix="pass --input-format jsonl",
+        )
     has_tokens = record.get("tokens") is not None
     if has_tokens:
         words, spaces = _words_from_tokens(text, record["tokens"], path, line)
@@ -162,8 +182,11 @@ def record_to_doc(
             exact = doc.char_span(span.start, span.end)
             if exact is not None and (exact.start, exact.end - 1) != (token_start, token_end):
                 raise InputFormatError(
-                    path, line, f"span {i} [{span.start}:{span.end}] covers tokens {exact.start}..{exact.end - 1}, "
-                    f"but says token_start {token_start}, token_end {token_end}", fix=_INCLUSIVE,
+                    path,
+                    line,
+                    f"span {i} [{span.start}:{span.end}] covers tokens {exact.start}..{exact.end - 1}, "
+                    f"but says token_start {token_start}, token_end {token_end}",
+                    fix=_INCLUSIVE,
                 )
         spans.append(span)
     kept, low = split_by_score(spans, min_score, text=text, where=where, report=report)

@@ -91,8 +91,9 @@ def _walk(top: str, seen: set[str] | None = None, exclude: Collection[str] = ())
             yield entry.path
 
 
-def _from_directory(top: str, wanted: Callable[[str], bool], *, known: str, fix: str,
-                    exclude: Collection[str] = ()) -> list[str]:
+def _from_directory(
+    top: str, wanted: Callable[[str], bool], *, known: str, fix: str, exclude: Collection[str] = ()
+) -> list[str]:
     found = [path for path in _walk(top, exclude=exclude) if wanted(path)]
     if not found:
         raise InputFormatError(top, None, f"no input files in directory (looked for {known})", fix=fix)
@@ -110,15 +111,15 @@ def _is_pattern(path: str) -> bool:
     return any(char in path for char in "*?[")
 
 
-def _from_glob(pattern: str, wanted: Callable[[str], bool], *, known: str, fix: str,
-               exclude: Collection[str] = ()) -> list[str]:
+def _from_glob(
+    pattern: str, wanted: Callable[[str], bool], *, known: str, fix: str, exclude: Collection[str] = ()
+) -> list[str]:
     matches = sorted(glob.glob(pattern, recursive=True))  # glob itself skips hidden names
     if not matches:
         raise InputFormatError(pattern, None, "no such file or directory")
     found = []
     for path in matches:
-        if exclude and any(os.path.abspath(path) == p or os.path.abspath(path).startswith(p + os.sep)
-                           for p in exclude):
+        if exclude and any(os.path.abspath(path) == p or os.path.abspath(path).startswith(p + os.sep) for p in exclude):
             continue
         if os.path.isdir(path):
             found.extend(_from_directory(path, wanted, known=known, fix=fix, exclude=exclude))
@@ -130,7 +131,11 @@ def _from_glob(pattern: str, wanted: Callable[[str], bool], *, known: str, fix: 
 
 
 def expand_paths(
-    inputs: Sequence[str | os.PathLike[str]], *, wanted: Callable[[str], bool], known: str, fix: str,
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    wanted: Callable[[str], bool],
+    known: str,
+    fix: str,
     exclude: Collection[str] = (),
 ) -> list[str]:
     """The one input expansion: files as given, directories walked (:func:`_walk`) and glob patterns
@@ -154,8 +159,12 @@ def expand_paths(
     return found
 
 
-def expand_inputs(inputs: Sequence[str | os.PathLike[str]], *, options: ReaderOptions,
-                  exclude: Collection[str | os.PathLike[str]] = ()) -> list[InputFile]:
+def expand_inputs(
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    options: ReaderOptions,
+    exclude: Collection[str | os.PathLike[str]] = (),
+) -> list[InputFile]:
     """Expand files, directories, glob patterns and ``-`` (stdin) into files to read, in order.
 
     ``exclude``: paths (files or directories) that directory walks and globs skip: the run's own
@@ -181,7 +190,12 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]], *, options: ReaderOp
             files.append(InputFile(path=STDIN_NAME, format=fmt, stdin=True))
 
         else:
-            paths = expand_paths([path], wanted=lambda p: bool(options.input_format or detect_format(p)),
-                                 known=", ".join(SUFFIXES), fix=FORMAT_FIX, exclude=skip)
+            paths = expand_paths(
+                [path],
+                wanted=lambda p: bool(options.input_format or detect_format(p)),
+                known=", ".join(SUFFIXES),
+                fix=FORMAT_FIX,
+                exclude=skip,
+            )
             files.extend(_from_file(found, options) for found in paths)
     return files

@@ -38,7 +38,10 @@ def read_parquet(
 
 
 def _rows(
-    parquet: pq.ParquetFile, schema: pa.Schema, file: InputFile, options: ReaderOptions,
+    parquet: pq.ParquetFile,
+    schema: pa.Schema,
+    file: InputFile,
+    options: ReaderOptions,
     progress: ReadProgress | None = None,
 ) -> Iterator[Record | Reject]:
     names = schema.names

@@ -24,8 +24,11 @@ def validate(item: Record | Reject) -> Record | Reject:
     if isinstance(item, Reject):
         if _valid(item.source) and _valid(item.reason) and (item.id is None or _valid(item.id)):
             return item
-        return Reject(source=printable(item.source), reason=printable(item.reason),
-                      id=None if item.id is None else printable(item.id))
+        return Reject(
+            source=printable(item.source),
+            reason=printable(item.reason),
+            id=None if item.id is None else printable(item.id),
+        )
     problem = problem_of(item)
     if problem is None:
         return item

@@ -15,8 +15,10 @@ def _scores_table(scores: dict) -> list[str]:
     support = sum(v["support"] for v in scores["per_type"].values())
     lines.append(f"| **overall (micro)** | {o['precision']:.4f} | {o['recall']:.4f} | **{o['f1']:.4f}** | {support} |")
     lines.append("")
-    lines.append(f"Strict-mode F1 (seqeval, IOB2): {o['f1_strict']:.4f}; macro F1: {o['f1_macro']:.4f}; "
-                 f"token accuracy: {o['accuracy']:.4f}.")
+    lines.append(
+        f"Strict-mode F1 (seqeval, IOB2): {o['f1_strict']:.4f}; macro F1: {o['f1_macro']:.4f}; "
+        f"token accuracy: {o['accuracy']:.4f}."
+    )
     return lines
 
 
@@ -35,10 +37,10 @@ def loading_section(weights_dtype: str) -> list[str]:
     return [
         "## Loading",
         "",
-        f"The weights are stored in {weights_dtype}; `config.json` says `\"dtype\": \"float32\"`, so plain "
+        f'The weights are stored in {weights_dtype}; `config.json` says `"dtype": "float32"`, so plain '
         "transformers loads the model in fp32 and runs it at full speed on a CPU. On a GPU, load it in half "
-        "precision: `AutoModelForTokenClassification.from_pretrained(DIR, dtype=torch.bfloat16).to(\"cuda\")` "
-        "or `pipeline(\"token-classification\", model=DIR, dtype=torch.bfloat16, device=0)` (`torch.float16` "
+        'precision: `AutoModelForTokenClassification.from_pretrained(DIR, dtype=torch.bfloat16).to("cuda")` '
+        'or `pipeline("token-classification", model=DIR, dtype=torch.bfloat16, device=0)` (`torch.float16` '
         "on GPUs without bf16).",
         "",
     ]
@@ -47,6 +49,7 @@ def loading_section(weights_dtype: str) -> list[str]:
 def write_card(path: Path, meta: dict) -> None:
     hp = meta["hyperparameters"]
     data = meta["data"]
+    dev_role = "model selection" if hp.get("keep", "best") == "best" else "scored each epoch; the last epoch is kept"
     types = sorted({label[2:] for label in meta["labels"] if label != "O"})
     lines = [
         "---",
@@ -59,7 +62,7 @@ def write_card(path: Path, meta: dict) -> None:
         "",
         "Token-classification model trained by `annotator train`. Loads with "
         "`AutoModelForTokenClassification.from_pretrained(DIR)` and "
-        "`transformers.pipeline(\"token-classification\", model=DIR)`.",
+        '`transformers.pipeline("token-classification", model=DIR)`.',
         "",
         *loading_section(meta.get("weights_dtype", "float32")),
         "## Command",
@@ -73,8 +76,7 @@ def write_card(path: Path, meta: dict) -> None:
         "",
         f"- train: `{data['train']['path']}` ({data['train']['sentences']} sentences, "
         f"{data['train']['documents']} documents, tag scheme read as {data['train']['scheme']})",
-        f"- dev ({'model selection' if hp.get('keep', 'best') == 'best' else 'scored each epoch; the last epoch is kept'}"
-        f"): `{data['dev']['path']}` ({data['dev']['sentences']} sentences)",
+        f"- dev ({dev_role}): `{data['dev']['path']}` ({data['dev']['sentences']} sentences)",
     ]
     if data.get("test"):
         lines.append(f"- test: `{data['test']['path']}` ({data['test']['sentences']} sentences)")
@@ -97,12 +99,21 @@ def write_card(path: Path, meta: dict) -> None:
         loss = f"{h['train_loss']:.4f}" if h.get("train_loss") is not None else "-"
         lines.append(f"| {h['epoch']} | {loss} | {h['dev']['overall']['f1']:.4f} |")
     decoding = meta.get("scores_decoding", "constrained")
-    lines += ["", "## Scores", "",
-              "Word-level predictions (the first subword's label scores), "
-              + ("constrained decoding (the best IOB2-valid tag sequence per sentence)" if decoding == "constrained"
-                 else f"{decoding} decoding")
-              + "; entities counted as conlleval counts them (`annotator evaluate` gives these numbers).", "",
-              "### Dev", ""]
+    lines += [
+        "",
+        "## Scores",
+        "",
+        "Word-level predictions (the first subword's label scores), "
+        + (
+            "constrained decoding (the best IOB2-valid tag sequence per sentence)"
+            if decoding == "constrained"
+            else f"{decoding} decoding"
+        )
+        + "; entities counted as conlleval counts them (`annotator evaluate` gives these numbers).",
+        "",
+        "### Dev",
+        "",
+    ]
     lines += _scores_table(meta["scores"]["dev"])
     if meta["scores"].get("test"):
         lines += ["", "### Test", ""]

@@ -75,12 +75,16 @@ class TrainConfig:
         if self.resume and self.force:
             raise ConfigError("use just one of --resume and --force")
         out = Path(self.output)
-        reads = Inputs.of([p for p in (self.train, self.dev, self.test) if p is not None],
-                          dirs=[self.base_model] if self.base_model is not None else [])
+        reads = Inputs.of(
+            [p for p in (self.train, self.dev, self.test) if p is not None],
+            dirs=[self.base_model] if self.base_model is not None else [],
+        )
         check_output(out, inputs=reads, force=True, directory=True, what="--output")
         if out.exists() and any(out.iterdir()) and not (self.force or self.resume):
-            raise ConfigError(f"--output {out} exists and is not empty; pass --force to overwrite it"
-                              + (" (or --resume to continue its training)" if (out / CHECKPOINTS).is_dir() else ""))
+            raise ConfigError(
+                f"--output {out} exists and is not empty; pass --force to overwrite it"
+                + (" (or --resume to continue its training)" if (out / CHECKPOINTS).is_dir() else "")
+            )
 
     @property
     def resolved_context(self) -> str:
@@ -93,8 +97,22 @@ class TrainConfig:
 
     @property
     def hyperparameters(self) -> dict:
-        keys = ("backend", "epochs", "lr", "batch_size", "grad_accum", "warmup_ratio", "weight_decay",
-                "max_grad_norm", "max_length", "context", "word_shapes", "keep", "seed", "max_steps")
+        keys = (
+            "backend",
+            "epochs",
+            "lr",
+            "batch_size",
+            "grad_accum",
+            "warmup_ratio",
+            "weight_decay",
+            "max_grad_norm",
+            "max_length",
+            "context",
+            "word_shapes",
+            "keep",
+            "seed",
+            "max_steps",
+        )
         return {k: getattr(self, k) for k in keys} | {"context": self.resolved_context}
 
     @property

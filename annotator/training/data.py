@@ -46,6 +46,8 @@ def features(split: Split, labels: LabelSet) -> list[dict]:
     label2id = labels.label2id
     outside = label2id[OUTSIDE]
     tag_ids = [[label2id.get(t, outside) for t in s.tags] for s in split.sentences]
-    return [{"input_ids": list(w.input_ids), "labels": window_labels(w, tag_ids)}
-            | ({"token_type_ids": list(w.type_ids)} if w.type_ids is not None else {})
-            for w in split.windows]
+    return [
+        {"input_ids": list(w.input_ids), "labels": window_labels(w, tag_ids)}
+        | ({"token_type_ids": list(w.type_ids)} if w.type_ids is not None else {})
+        for w in split.windows
+    ]

@@ -16,8 +16,17 @@ from .data import Split
 from .metrics import epoch_line, score_window_predictions
 
 
-def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features: list[dict], dev: Split,
-                       dev_features: list[dict], work_dir: Path, device) -> list[dict]:
+def train_with_trainer(
+    config: TrainConfig,
+    *,
+    model,
+    tokenizer,
+    train_features: list[dict],
+    dev: Split,
+    dev_features: list[dict],
+    work_dir: Path,
+    device,
+) -> list[dict]:
     """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1
     (``config.keep == "best"``) or of the last one.
 
@@ -27,16 +36,16 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
     """
     import torch
     from datasets import Dataset
-    from transformers import (DataCollatorForTokenClassification, Trainer, TrainerCallback,
-                              TrainingArguments)
+    from transformers import DataCollatorForTokenClassification, Trainer, TrainerCallback, TrainingArguments
     from transformers.trainer_utils import get_last_checkpoint
 
     labels = tuple(model.config.id2label[i] for i in sorted(model.config.id2label))
     steps_per_epoch = math.ceil(len(train_features) / (config.batch_size * config.grad_accum))
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
     history_path = work_dir / "history.json"
-    history: list[dict] = json.loads(history_path.read_text(encoding="utf-8")) if config.resume and \
-        history_path.is_file() else []
+    history: list[dict] = (
+        json.loads(history_path.read_text(encoding="utf-8")) if config.resume and history_path.is_file() else []
+    )
     last_dev: list[Scores] = []  # the scores of the latest evaluation
 
     def preprocess_logits(logits, _labels):
@@ -51,7 +60,7 @@ def train_with_trainer(config: TrainConfig, *, model, tokenizer, train_features:
     class EpochLine(TrainerCallback):
         def on_evaluate(self, args, state, control, metrics=None, **kwargs):
             losses = [h["loss"] for h in state.log_history if "loss" in h]
-            loss = float(np.mean(losses[-max(1, steps_per_epoch // max(args.logging_steps, 1)):])) if losses else None
+            loss = float(np.mean(losses[-max(1, steps_per_epoch // max(args.logging_steps, 1)) :])) if losses else None
             epoch = round(state.epoch or 0, 2)
             history[:] = [h for h in history if h["epoch"] < epoch]  # an epoch evaluated again after a resume
             history.append({"epoch": epoch, "train_loss": loss, "dev": last_dev[0]})

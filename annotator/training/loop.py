@@ -22,7 +22,6 @@ from tqdm.auto import tqdm
 
 from ..outputs import atomic_write
 from ..tagging import WordTagger
-
 from .config import TrainConfig
 from .data import Split
 from .metrics import epoch_line, score_model
@@ -43,8 +42,16 @@ def decay_groups(model, weight_decay: float) -> list[dict]:
 STATE_FILE = "last.pt"
 
 
-def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[dict], dev: Split,
-               device, work_dir: Path | None = None) -> list[dict]:
+def train_loop(
+    config: TrainConfig,
+    *,
+    model,
+    tokenizer,
+    train_features: list[dict],
+    dev: Split,
+    device,
+    work_dir: Path | None = None,
+) -> list[dict]:
     """Train ``model`` in place; on return it holds the weights of the best epoch by dev F1
     (``config.keep == "best"``) or of the last one.
 
@@ -58,8 +65,14 @@ def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[di
     collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None)
     generator = torch.Generator().manual_seed(config.seed)
     dataset: Any = train_features  # a list is a map-style dataset
-    loader: DataLoader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True, collate_fn=collator,
-                                    generator=generator, pin_memory=use_cuda)
+    loader: DataLoader = DataLoader(
+        dataset,
+        batch_size=config.batch_size,
+        shuffle=True,
+        collate_fn=collator,
+        generator=generator,
+        pin_memory=use_cuda,
+    )
     steps_per_epoch = math.ceil(len(loader) / config.grad_accum)
     total_steps = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
     n_epochs = math.ceil(total_steps / steps_per_epoch)
@@ -68,9 +81,16 @@ def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[di
     optimizer = torch.optim.AdamW(decay_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
-    tagger = WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=config.max_length,
-                        context=config.resolved_context, device=device, precision="fp32",
-                        word_shapes=config.word_shapes)
+    tagger = WordTagger(
+        model,
+        tokenizer,
+        id2label=model.config.id2label,
+        max_length=config.max_length,
+        context=config.resolved_context,
+        device=device,
+        precision="fp32",
+        word_shapes=config.word_shapes,
+    )
 
     history: list[dict] = []
     best_f1, best_state = -1.0, None
@@ -118,20 +138,32 @@ def train_loop(config: TrainConfig, *, model, tokenizer, train_features: list[di
                 if step >= total_steps:
                     break
         scores = score_model(dev, tagger)
-        epoch_mark = round(epoch + 1 if step < total_steps or n_epochs * steps_per_epoch == total_steps
-                           else step / steps_per_epoch, 2)
+        epoch_mark = round(
+            epoch + 1 if step < total_steps or n_epochs * steps_per_epoch == total_steps else step / steps_per_epoch, 2
+        )
         history.append({"epoch": epoch_mark, "train_loss": running / max(n_loss, 1), "dev": scores})
         progress.write(epoch_line(epoch_mark, scores, running / max(n_loss, 1)))
         if config.keep == "best" and scores["overall"]["f1"] > best_f1:
             best_f1 = scores["overall"]["f1"]
             best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
         if state_path is not None:
-            _save_state(state_path, {
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "scaler": scaler.state_dict(), "rng": torch.get_rng_state(), "generator": generator.get_state(),
-                "cuda_rng": torch.cuda.get_rng_state_all() if use_cuda else None, "epoch": epoch + 1, "step": step,
-                "history": history, "best_f1": best_f1, "best_state": best_state,
-            })
+            _save_state(
+                state_path,
+                {
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "scaler": scaler.state_dict(),
+                    "rng": torch.get_rng_state(),
+                    "generator": generator.get_state(),
+                    "cuda_rng": torch.cuda.get_rng_state_all() if use_cuda else None,
+                    "epoch": epoch + 1,
+                    "step": step,
+                    "history": history,
+                    "best_f1": best_f1,
+                    "best_state": best_state,
+                },
+            )
         if step >= total_steps:
             break
     progress.close()

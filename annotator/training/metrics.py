@@ -6,7 +6,6 @@ import numpy as np
 
 from ..decode import decode_words
 from ..scoring import Scores, score
-
 from .data import Split
 
 
@@ -20,13 +19,16 @@ def score_window_predictions(split: Split, log_probs: np.ndarray, labels: tuple[
 
 def score_model(split: Split, tagger) -> Scores:
     """Scores of a :class:`annotator.tagging.WordTagger` on a split (the `annotator evaluate` path)."""
-    decoded = tagger.decode([len(s.words) for s in split.sentences], split.windows,
-                            tagger.window_log_probs(split.windows))
+    decoded = tagger.decode(
+        [len(s.words) for s in split.sentences], split.windows, tagger.window_log_probs(split.windows)
+    )
     return score(split.gold, [tags for tags, _ in decoded])
 
 
 def epoch_line(epoch: float, scores: Scores, loss: float | None) -> str:
     o = scores["overall"]
     loss_part = f" train loss {loss:.4f}" if loss is not None else ""
-    return (f"epoch {epoch:g}:{loss_part} dev F1 {o['f1']:.4f} (P {o['precision']:.4f} "
-            f"R {o['recall']:.4f}, strict F1 {o['f1_strict']:.4f})")
+    return (
+        f"epoch {epoch:g}:{loss_part} dev F1 {o['f1']:.4f} (P {o['precision']:.4f} "
+        f"R {o['recall']:.4f}, strict F1 {o['f1_strict']:.4f})"
+    )

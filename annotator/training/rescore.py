@@ -17,7 +17,6 @@ from ..conll import ConllFormat
 from ..model import META_FILE, load_model, load_weights
 from ..outputs import atomic_write_text
 from ..tagging import WordTagger
-
 from .card import write_card
 from .data import load_split
 from .metrics import score_model
@@ -32,8 +31,14 @@ def to_float16(model_dir: Path) -> None:
     save_weights(model, model_dir, save_dtype="float16")
 
 
-def rescore(model_dir: Path, *, dev: Path | None = None, test: Path | None = None, step: str = "",
-            weights_dtype: str | None = None) -> dict:
+def rescore(
+    model_dir: Path,
+    *,
+    dev: Path | None = None,
+    test: Path | None = None,
+    step: str = "",
+    weights_dtype: str | None = None,
+) -> dict:
     meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
     dev = dev or Path(meta["data"]["dev"]["path"])
     test = test or (Path(meta["data"]["test"]["path"]) if meta["data"].get("test") else None)

@@ -12,15 +12,21 @@ from pathlib import Path
 from ..conll import ConllFormat, detect_file_scheme
 from ..errors import AnnotatorWarning, ConfigError, InputFormatError, ModelError
 from ..evaluate import write_model_report
-from ..model import (META_FILE, base_model_name, default_base_encoder, load_tokenizer, load_weights,
-                     pick_device, quiet_transformers)
+from ..model import (
+    META_FILE,
+    base_model_name,
+    default_base_encoder,
+    load_tokenizer,
+    load_weights,
+    pick_device,
+    quiet_transformers,
+)
 from ..outputs import RunLock, atomic_write_text, output_error, remove
 from ..scoring import Scores
 from ..shapes import META_KEY as SHAPES_META_KEY
 from ..shapes import SHAPES, add_shape_embeddings, token_type_embeddings
 from ..tagging import WordTagger
 from ..windows import WindowEncoder
-
 from .card import write_card
 from .config import CHECKPOINTS, TrainConfig
 from .data import features, label_set_of, load_split
@@ -49,16 +55,19 @@ def train(config: TrainConfig) -> TrainResult:
     fmt = ConllFormat(tag_column=config.tag_column, scheme=config.scheme, encoding=config.encoding)
     tokenizer = load_tokenizer(base)
     context = config.resolved_context
-    encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=context,
-                            word_shapes=config.word_shapes)
+    encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=context, word_shapes=config.word_shapes)
 
     train_split = load_split(config.train, encoder, fmt)
     dev_split = load_split(config.dev, encoder, fmt)
     test_split = load_split(config.test, encoder, fmt) if config.test else None
     for option, split in (("--train", train_split), ("--dev", dev_split), ("--test", test_split)):
         if split is not None and not split.sentences:  # checked now, not after an epoch of training
-            raise InputFormatError(split.path, None, f"{option} holds no sentences (empty, or only -DOCSTART- lines)",
-                                   fix="give a CoNLL file with one `token ... TAG` line per word")
+            raise InputFormatError(
+                split.path,
+                None,
+                f"{option} holds no sentences (empty, or only -DOCSTART- lines)",
+                fix="give a CoNLL file with one `token ... TAG` line per word",
+            )
     labels = label_set_of(train_split.sentences)
     if not labels.types:
         raise ModelError(f"{config.train}: the training data holds no entity at all")
@@ -67,18 +76,33 @@ def train(config: TrainConfig) -> TrainResult:
             continue
         unseen = sorted(set(label_set_of(split.sentences).types) - set(labels.types))
         if unseen:
-            warnings.warn(f"{split.path}: entity type{'s' if len(unseen) > 1 else ''} {', '.join(unseen)} of {option} "
-                          f"never occur{'' if len(unseen) > 1 else 's'} in --train {config.train}; the model cannot "
-                          "predict them, so they count as misses", AnnotatorWarning, stacklevel=2)
-    print(f"train: {len(train_split.sentences)} sentences in {len(train_split.windows)} windows; "
-          f"dev: {len(dev_split.sentences)} sentences; labels: {', '.join(labels.types)}", file=sys.stderr)
+            warnings.warn(
+                f"{split.path}: entity type{'s' if len(unseen) > 1 else ''} {', '.join(unseen)} of {option} "
+                f"never occur{'' if len(unseen) > 1 else 's'} in --train {config.train}; the model cannot "
+                "predict them, so they count as misses",
+                AnnotatorWarning,
+                stacklevel=2,
+            )
+    print(
+        f"train: {len(train_split.sentences)} sentences in {len(train_split.windows)} windows; "
+        f"dev: {len(dev_split.sentences)} sentences; labels: {', '.join(labels.types)}",
+        file=sys.stderr,
+    )
 
-    model = load_weights(base, num_labels=len(labels), id2label=labels.id2label, label2id=labels.label2id,
-                         ignore_mismatched_sizes=True, dtype=torch.float32)
+    model = load_weights(
+        base,
+        num_labels=len(labels),
+        id2label=labels.id2label,
+        label2id=labels.label2id,
+        ignore_mismatched_sizes=True,
+        dtype=torch.float32,
+    )
     if config.word_shapes:
         if token_type_embeddings(model) is None:
-            raise ConfigError(f"--base-model {base}: the encoder has no token-type embedding to carry word "
-                              "shapes; pass --no-word-shapes")
+            raise ConfigError(
+                f"--base-model {base}: the encoder has no token-type embedding to carry word "
+                "shapes; pass --no-word-shapes"
+            )
         add_shape_embeddings(model)
     model.to(device)
     set_seed(config.seed)
@@ -91,18 +115,42 @@ def train(config: TrainConfig) -> TrainResult:
         if config.backend == "trainer":
             from .hf import train_with_trainer
 
-            history = train_with_trainer(config, model=model, tokenizer=tokenizer, train_features=train_features,
-                                         dev=dev_split, dev_features=features(dev_split, labels),
-                                         work_dir=work_dir, device=device)
+            history = train_with_trainer(
+                config,
+                model=model,
+                tokenizer=tokenizer,
+                train_features=train_features,
+                dev=dev_split,
+                dev_features=features(dev_split, labels),
+                work_dir=work_dir,
+                device=device,
+            )
         else:
             from .loop import train_loop
 
-            history = train_loop(config, model=model, tokenizer=tokenizer, train_features=train_features,
-                                 dev=dev_split, device=device, work_dir=work_dir)
+            history = train_loop(
+                config,
+                model=model,
+                tokenizer=tokenizer,
+                train_features=train_features,
+                dev=dev_split,
+                device=device,
+                work_dir=work_dir,
+            )
         train_seconds = time.time() - started
-        result = _finish(out, config, model=model, tokenizer=tokenizer, labels=labels, base=base, device=device,
-                         splits=(train_split, dev_split, test_split), history=history, fmt=fmt,
-                         train_seconds=train_seconds)
+        result = _finish(
+            out,
+            config,
+            model=model,
+            tokenizer=tokenizer,
+            labels=labels,
+            base=base,
+            device=device,
+            splits=(train_split, dev_split, test_split),
+            history=history,
+            fmt=fmt,
+            train_seconds=train_seconds,
+        )
         remove(work_dir)
     return result
 
@@ -113,13 +161,19 @@ def _prepare_output(out: Path, work_dir: Path, config: TrainConfig) -> None:
     state = work_dir / "run.json"
     if config.resume:
         if not state.is_file():
-            raise ConfigError(f"nothing to resume in {out}: it holds no epoch checkpoint yet ({work_dir}); "
-                              "run without --resume (with --force to start over)")
+            raise ConfigError(
+                f"nothing to resume in {out}: it holds no epoch checkpoint yet ({work_dir}); "
+                "run without --resume (with --force to start over)"
+            )
         recorded = json.loads(state.read_text(encoding="utf-8"))
-        changed = sorted(k for k in set(recorded) | set(config.fingerprint) if recorded.get(k) != config.fingerprint.get(k))
+        changed = sorted(
+            k for k in set(recorded) | set(config.fingerprint) if recorded.get(k) != config.fingerprint.get(k)
+        )
         if changed:
-            raise ConfigError(f"cannot resume {out}: the interrupted training used other settings "
-                              f"({', '.join(changed)}); run it with the same options, or pass --force")
+            raise ConfigError(
+                f"cannot resume {out}: the interrupted training used other settings "
+                f"({', '.join(changed)}); run it with the same options, or pass --force"
+            )
         return
     if config.force:
         remove(out)
@@ -130,14 +184,33 @@ def _prepare_output(out: Path, work_dir: Path, config: TrainConfig) -> None:
     atomic_write_text(state, json.dumps(config.fingerprint, indent=1))
 
 
-def _finish(out: Path, config: TrainConfig, *, model, tokenizer, labels, base: Path, device, splits, history: list[dict],
-            fmt: ConllFormat, train_seconds: float) -> TrainResult:
+def _finish(
+    out: Path,
+    config: TrainConfig,
+    *,
+    model,
+    tokenizer,
+    labels,
+    base: Path,
+    device,
+    splits,
+    history: list[dict],
+    fmt: ConllFormat,
+    train_seconds: float,
+) -> TrainResult:
     """Score the trained model and write the model directory (weights, tokenizer, annotator.json, card)."""
     train_split, dev_split, test_split = splits
     context = config.resolved_context
-    tagger = WordTagger(model, tokenizer, id2label=labels.id2label, max_length=config.max_length,
-                        context=context, device=device, precision="fp32",  # card scores: fp32
-                        word_shapes=config.word_shapes)
+    tagger = WordTagger(
+        model,
+        tokenizer,
+        id2label=labels.id2label,
+        max_length=config.max_length,
+        context=context,
+        device=device,
+        precision="fp32",  # card scores: fp32
+        word_shapes=config.word_shapes,
+    )
     dev_scores = score_model(dev_split, tagger)
     test_scores = score_model(test_split, tagger) if test_split else None
 
@@ -153,8 +226,12 @@ def _finish(out: Path, config: TrainConfig, *, model, tokenizer, labels, base: P
         "base_model": str(base),
         "base_model_name": base_model_name(base),
         "data": {
-            "train": {"path": str(config.train), "sentences": len(train_split.sentences),
-                      "documents": len(train_split.documents), "scheme": config.scheme or detect_file_scheme(config.train, fmt)},
+            "train": {
+                "path": str(config.train),
+                "sentences": len(train_split.sentences),
+                "documents": len(train_split.documents),
+                "scheme": config.scheme or detect_file_scheme(config.train, fmt),
+            },
             "dev": {"path": str(config.dev), "sentences": len(dev_split.sentences)},
             "test": {"path": str(config.test), "sentences": len(test_split.sentences)} if test_split else None,
         },

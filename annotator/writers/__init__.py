@@ -37,7 +37,11 @@ from .parquet import (
 
 FORMATS = values(OutputFormat)
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".spacy": "spacy"}
-CONCATENATORS: dict[str, Callable[..., int]] = {"jsonl": concat_jsonl, "parquet": concat_parquet, "spacy": concat_docbin}
+CONCATENATORS: dict[str, Callable[..., int]] = {
+    "jsonl": concat_jsonl,
+    "parquet": concat_parquet,
+    "spacy": concat_docbin,
+}
 
 _FIX = "pass --format jsonl|parquet|spacy"
 
@@ -106,11 +110,18 @@ def open_writer(
     return DocBinWriter(target)
 
 
-WRITE_ERRORS = (ConfigError, ValueError, TypeError, OverflowError, NotImplementedError)  # what one record's data can raise in a writer
+WRITE_ERRORS = (
+    ConfigError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    NotImplementedError,
+)  # what one record's data can raise in a writer
 
 
-def split_unwritable(fmt: str, items: Sequence[Annotated], *, include_text: bool = True
-                     ) -> tuple[list[Annotated], list[Reject]]:
+def split_unwritable(
+    fmt: str, items: Sequence[Annotated], *, include_text: bool = True
+) -> tuple[list[Annotated], list[Reject]]:
     """The items of a batch that ``fmt`` can write together, and a Reject (with the reason) for each
     one it cannot (a kept field JSON cannot hold, a Parquet value that fits no column type with the
     others, a user_data value a DocBin cannot store). Called when writing the whole batch failed,
@@ -123,8 +134,9 @@ def split_unwritable(fmt: str, items: Sequence[Annotated], *, include_text: bool
             _check_writable(fmt, [*good, item] if fmt == "parquet" else [item], include_text=include_text)
         except WRITE_ERRORS as exc:
             reason = str(exc).removeprefix(f"{item.record.source}: ")
-            bad.append(Reject(source=item.record.source, reason=f"cannot be written as {fmt}: {reason}",
-                              id=item.record.id))
+            bad.append(
+                Reject(source=item.record.source, reason=f"cannot be written as {fmt}: {reason}", id=item.record.id)
+            )
         else:
             good.append(item)
     return good, bad

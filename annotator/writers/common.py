@@ -71,9 +71,7 @@ def check_fields(record: Record) -> None:
 def check_span(record: Record, span: Span) -> None:
     """Raise ValueError unless ``span`` is a non-empty half-open range inside ``record.text``."""
     if not 0 <= span.start < span.end <= len(record.text):
-        raise ValueError(
-            f"{record.source}: entity {span} does not fit a text of {len(record.text)} characters"
-        )
+        raise ValueError(f"{record.source}: entity {span} does not fit a text of {len(record.text)} characters")
 
 
 def entity_dicts(item: Annotated) -> list[dict[str, Any]]:

@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, DocBin
 
 
-
 def blank_nlp(lang: str = "en") -> Language:
     """``spacy.blank(lang)``; an unknown language code raises ConfigError."""
     import spacy

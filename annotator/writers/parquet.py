@@ -47,7 +47,14 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "use_compliant_nested_type": True,
 }
 
-_CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError, ValueError)
+_CONVERSION_ERRORS = (
+    pa.ArrowInvalid,
+    pa.ArrowTypeError,
+    pa.ArrowNotImplementedError,
+    OverflowError,
+    TypeError,
+    ValueError,
+)
 
 
 def output_schema(kept: Sequence[pa.Field] = (), *, include_text: bool = True) -> pa.Schema:
@@ -82,7 +89,11 @@ class ParquetWriter(WriterBase):
         if not items:
             return 0
         rows = [record_dict(item, include_text=self.include_text) for item in items]
-        schema = self.schema if self.schema is not None else output_schema(_infer_kept(items), include_text=self.include_text)
+        schema = (
+            self.schema
+            if self.schema is not None
+            else output_schema(_infer_kept(items), include_text=self.include_text)
+        )
         table = _to_table(items, rows, schema)
         self.schema = schema
         if self._writer is None:
@@ -127,8 +138,7 @@ def _infer_kept(items: Sequence[Annotated]) -> list[pa.Field]:
             arrow_type = pa.array(values).type
         except _CONVERSION_ERRORS as exc:
             raise ConfigError(
-                f"kept field {name!r} cannot be stored in Parquet ({exc}); "
-                "give it one type in every record or drop it"
+                f"kept field {name!r} cannot be stored in Parquet ({exc}); give it one type in every record or drop it"
             ) from exc
         fields.append(pa.field(name, arrow_type))
     return fields
@@ -245,8 +255,9 @@ def _merged_schema(paths: list[str], schemas: list[pa.Schema]) -> pa.Schema:
 
 def _unify(name: str, typed: list[tuple[str, pa.DataType]]) -> pa.DataType:
     try:
-        unified = pa.unify_schemas([pa.schema([pa.field(name, arrow_type)]) for _, arrow_type in typed],
-                                   promote_options="permissive")
+        unified = pa.unify_schemas(
+            [pa.schema([pa.field(name, arrow_type)]) for _, arrow_type in typed], promote_options="permissive"
+        )
     except _CONVERSION_ERRORS as exc:
         found = ", ".join(f"{arrow_type} in {path}" for path, arrow_type in typed)
         raise ConfigError(f"kept field {name!r} has types that cannot be merged ({found})") from exc

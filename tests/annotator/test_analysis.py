@@ -22,17 +22,25 @@ from annotator.scoring import score
 
 
 def kinds(outcomes):
-    return [(o.kind, (o.gold.start, o.gold.end, o.gold.label) if o.gold else None,
-             (o.pred.start, o.pred.end, o.pred.label) if o.pred else None) for o in outcomes]
+    return [
+        (
+            o.kind,
+            (o.gold.start, o.gold.end, o.gold.label) if o.gold else None,
+            (o.pred.start, o.pred.end, o.pred.label) if o.pred else None,
+        )
+        for o in outcomes
+    ]
 
 
 def test_each_kind_on_a_hand_made_sentence():
     gold = [Span(0, 2, "PER"), Span(3, 4, "LOC"), Span(5, 7, "ORG"), Span(8, 10, "MISC"), Span(11, 12, "LOC")]
-    pred = [Span(0, 2, "PER"),    # correct
-            Span(3, 4, "ORG"),    # same words, another type
-            Span(5, 6, "ORG"),    # same type, fewer words
-            Span(9, 11, "PER"),   # overlaps MISC[8,10): other words and another type
-            Span(13, 14, "LOC")]  # overlaps nothing
+    pred = [
+        Span(0, 2, "PER"),  # correct
+        Span(3, 4, "ORG"),  # same words, another type
+        Span(5, 6, "ORG"),  # same type, fewer words
+        Span(9, 11, "PER"),  # overlaps MISC[8,10): other words and another type
+        Span(13, 14, "LOC"),
+    ]  # overlaps nothing
     assert kinds(match_entities(gold, pred)) == [
         ("correct", (0, 2, "PER"), (0, 2, "PER")),
         ("wrong_type", (3, 4, "LOC"), (3, 4, "ORG")),
@@ -65,8 +73,7 @@ def test_empty_sentences():
     assert kinds(match_entities([Span(0, 1, "PER")], [])) == [("missed", (0, 1, "PER"), None)]
 
 
-spans_strategy = st.lists(st.tuples(st.integers(1, 3), st.integers(0, 2), st.sampled_from(["A", "B", "C"])),
-                          max_size=6)
+spans_strategy = st.lists(st.tuples(st.integers(1, 3), st.integers(0, 2), st.sampled_from(["A", "B", "C"])), max_size=6)
 
 
 def layout(parts) -> list[Span]:
@@ -103,18 +110,33 @@ def test_every_gold_and_every_predicted_entity_is_counted_exactly_once(gold_part
 
 def test_analysis_counts_add_up_and_the_confusion_matrix_is_complete():
     analysis = ErrorAnalysis(examples=10)
-    analysis.add(["w"] * 12, [Span(0, 2, "PER"), Span(3, 4, "LOC"), Span(5, 7, "ORG"), Span(11, 12, "LOC")],
-                 [Span(0, 2, "PER", 0.9), Span(3, 4, "ORG", 0.6), Span(5, 6, "ORG", 0.7), Span(8, 9, "MISC", 0.55)])
+    analysis.add(
+        ["w"] * 12,
+        [Span(0, 2, "PER"), Span(3, 4, "LOC"), Span(5, 7, "ORG"), Span(11, 12, "LOC")],
+        [Span(0, 2, "PER", 0.9), Span(3, 4, "ORG", 0.6), Span(5, 6, "ORG", 0.7), Span(8, 9, "MISC", 0.55)],
+    )
     analysis.add(["w"] * 3, [Span(0, 1, "PER")], [Span(0, 1, "PER", 0.99)])
     errors = analysis.report()["errors"]
-    assert errors["counts"] == {"correct": 2, "missed": 1, "spurious": 1, "wrong_type": 1, "wrong_boundary": 1,
-                                "wrong_type_and_boundary": 0}
+    assert errors["counts"] == {
+        "correct": 2,
+        "missed": 1,
+        "spurious": 1,
+        "wrong_type": 1,
+        "wrong_boundary": 1,
+        "wrong_type_and_boundary": 0,
+    }
     assert (errors["gold"], errors["predicted"]) == (5, 5)
     c = errors["counts"]
     paired = c["correct"] + c["wrong_type"] + c["wrong_boundary"] + c["wrong_type_and_boundary"]
     assert paired + c["missed"] == errors["gold"] and paired + c["spurious"] == errors["predicted"]
-    assert errors["by_type"]["LOC"] == {"correct": 0, "missed": 1, "spurious": 0, "wrong_type": 1,
-                                        "wrong_boundary": 0, "wrong_type_and_boundary": 0}
+    assert errors["by_type"]["LOC"] == {
+        "correct": 0,
+        "missed": 1,
+        "spurious": 0,
+        "wrong_type": 1,
+        "wrong_boundary": 0,
+        "wrong_type_and_boundary": 0,
+    }
     assert errors["by_type"]["MISC"]["spurious"] == 1
     assert analysis.confusion() == {
         "LOC": {"LOC": 0, "MISC": 0, "ORG": 1, "PER": 0, "none": 1},
@@ -130,13 +152,18 @@ def test_worst_sentences_most_errors_first_ties_in_input_order():
     one_error = ([Span(0, 1, "PER")], [])
     analysis.add(["a"], *one_error, line=1)
     analysis.add(["b", "c"], [Span(0, 1, "PER")], [Span(0, 1, "PER", 0.9)], line=3)  # no error: never listed
-    analysis.add(["d", "e"], [Span(0, 1, "PER")], [Span(1, 2, "LOC", 0.8)], line=5)   # missed + spurious
+    analysis.add(["d", "e"], [Span(0, 1, "PER")], [Span(1, 2, "LOC", 0.8)], line=5)  # missed + spurious
     analysis.add(["f"], *one_error, line=8)
     worst = analysis.worst()
     assert [(s["line"], s["errors"]) for s in worst] == [(5, 2), (1, 1)]
-    assert worst[0] == {"file": 0, "line": 5, "errors": 2, "words": ["d", "e"],
-                        "gold": [{"start": 0, "end": 1, "label": "PER", "kind": "missed"}],
-                        "pred": [{"start": 1, "end": 2, "label": "LOC", "score": 0.8, "kind": "spurious"}]}
+    assert worst[0] == {
+        "file": 0,
+        "line": 5,
+        "errors": 2,
+        "words": ["d", "e"],
+        "gold": [{"start": 0, "end": 1, "label": "PER", "kind": "missed"}],
+        "pred": [{"start": 1, "end": 2, "label": "LOC", "score": 0.8, "kind": "spurious"}],
+    }
     assert ErrorAnalysis(examples=0).worst() == []
 
 
@@ -163,8 +190,9 @@ def test_threshold_curve_on_a_hand_made_example():
 def test_threshold_curve_from_tags_uses_the_mean_word_probability():
     analysis = ErrorAnalysis()
     # PER over words 0-1 with probabilities 0.9 and 0.7 -> score 0.8 (correct); LOC at word 3 scored 0.6 (spurious)
-    analysis.add_tags(["A", "B", "c", "D"], ["B-PER", "I-PER", "O", "O"], ["B-PER", "I-PER", "O", "B-LOC"],
-                      [0.9, 0.7, 0.99, 0.6])
+    analysis.add_tags(
+        ["A", "B", "c", "D"], ["B-PER", "I-PER", "O", "O"], ["B-PER", "I-PER", "O", "B-LOC"], [0.9, 0.7, 0.99, 0.6]
+    )
     rows = {r["threshold"]: r for r in analysis.report()["thresholds"]}
     assert (rows[0.6]["kept"], rows[0.6]["correct"], rows[0.6]["precision"]) == (2, 1, 0.5)
     assert (rows[0.61]["kept"], rows[0.61]["correct"], rows[0.61]["precision"]) == (1, 1, 1.0)
@@ -181,15 +209,18 @@ def test_scored_spans_score_as_annotate_does():
 
 
 def test_compare_reports_pairs_numbers_and_differences():
-    this = {"overall": {"precision": 0.9, "recall": 0.8, "f1": 0.85, "f1_strict": 0.85, "f1_macro": 0.8,
-                        "accuracy": 0.95},
-            "per_type": {"PER": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2}},
-            "errors": {"counts": {k: 1 for k in KINDS}}}
-    other = {"model": "m2", "files": ["dev.txt"],
-             "overall": {"precision": 0.8, "recall": 0.8, "f1": 0.8, "f1_strict": 0.8, "f1_macro": 0.7,
-                         "accuracy": 0.9},
-             "per_type": {"LOC": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 4}},
-             "errors": {"counts": {k: 3 for k in KINDS}}}
+    this = {
+        "overall": {"precision": 0.9, "recall": 0.8, "f1": 0.85, "f1_strict": 0.85, "f1_macro": 0.8, "accuracy": 0.95},
+        "per_type": {"PER": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2}},
+        "errors": {"counts": {k: 1 for k in KINDS}},
+    }
+    other = {
+        "model": "m2",
+        "files": ["dev.txt"],
+        "overall": {"precision": 0.8, "recall": 0.8, "f1": 0.8, "f1_strict": 0.8, "f1_macro": 0.7, "accuracy": 0.9},
+        "per_type": {"LOC": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 4}},
+        "errors": {"counts": {k: 3 for k in KINDS}},
+    }
     c = compare_reports(this, other)
     assert c["model"] == "m2" and c["files"] == ["dev.txt"]
     assert c["overall"]["precision"] == {"this": 0.9, "other": 0.8, "diff": pytest.approx(0.1)}

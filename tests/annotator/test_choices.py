@@ -11,9 +11,23 @@ from annotator.cli import main
 from annotator.errors import ConfigError
 from annotator.labels import SCHEME_ALIASES, SCHEME_PREFIXES, canonical_scheme
 
-VALUE_SETS = {name: values(getattr(choices, name)) for name in (
-    "Decoding", "Precision", "Quantization", "Context", "Backend", "SaveDtype", "Scheme", "InputFormat",
-    "OutputFormat", "ExportInputFormat", "ExportOutputFormat", "Alignment")}
+VALUE_SETS = {
+    name: values(getattr(choices, name))
+    for name in (
+        "Decoding",
+        "Precision",
+        "Quantization",
+        "Context",
+        "Backend",
+        "SaveDtype",
+        "Scheme",
+        "InputFormat",
+        "OutputFormat",
+        "ExportInputFormat",
+        "ExportOutputFormat",
+        "Alignment",
+    )
+}
 
 
 def test_every_click_choice_is_a_value_set_of_choices():

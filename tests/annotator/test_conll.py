@@ -268,8 +268,7 @@ def test_tag_outside_given_scheme(tmp_path):
     path = write(tmp_path, "Anna B-PER\n\nKari S-PER\n")
     err = raises_at(path, 3, scheme="IOB2")
     assert str(err) == (
-        f"{path}:3: tag 'S-PER' is outside the IOB2 scheme (prefixes B/I and O) "
-        "(check --scheme and --tag-column)"
+        f"{path}:3: tag 'S-PER' is outside the IOB2 scheme (prefixes B/I and O) (check --scheme and --tag-column)"
     )
 
 
@@ -344,11 +343,11 @@ def test_unknown_scheme_name(tmp_path):
 def test_invisible_characters_are_words(tmp_path):
     text = (
         "first O\n"
-        "\ufe0f O\n"           # a lone variation selector (emoji residue in tweets)
-        "a\u200bb B-PER\n"     # zero-width space inside a token
-        "\u200b I-PER\n"       # a lone zero-width space
-        "x\ufeffy O\n"         # a BOM inside a token
-        "\ufeff O\n"           # a lone BOM, not on the first line
+        "\ufe0f O\n"  # a lone variation selector (emoji residue in tweets)
+        "a\u200bb B-PER\n"  # zero-width space inside a token
+        "\u200b I-PER\n"  # a lone zero-width space
+        "x\ufeffy O\n"  # a BOM inside a token
+        "\ufeff O\n"  # a lone BOM, not on the first line
         "last\ufe0f O\n"
     )
     path = write(tmp_path, text)

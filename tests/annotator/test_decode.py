@@ -50,8 +50,7 @@ def test_decode_words_joins_windows_and_fills_words_without_pieces():
     # sentence 0 has 4 words; word 2 has no subword; the sentence is split over two windows
     w1 = Window(input_ids=(101, 7, 8, 102), positions=(1, 2), word_refs=((0, 0), (0, 1)))
     w2 = Window(input_ids=(101, 9, 102), positions=(1,), word_refs=((0, 3),))
-    scored = [(w1, lp([0.1, 0.1, 0.1, 0.6, 0.1], [0.1, 0.1, 0.1, 0.1, 0.6])),
-              (w2, lp([0.1, 0.1, 0.1, 0.1, 0.6]))]
+    scored = [(w1, lp([0.1, 0.1, 0.1, 0.6, 0.1], [0.1, 0.1, 0.1, 0.1, 0.6])), (w2, lp([0.1, 0.1, 0.1, 0.1, 0.6]))]
     [(tags, probs)] = decode_words([4], scored, LABELS)
     assert tags == ["B-PER", "I-PER", "I-PER", "I-PER"]
     assert probs[2] == 0.0 and probs[0] == pytest.approx(0.6)

@@ -114,7 +114,10 @@ def test_one_doc_per_document_with_sentence_starts(conll_file):
 def test_n_sents_groups_within_documents(conll_file):
     per_sentence = list(conll_to_docs(conll_file, NLP.vocab, n_sents=1))
     assert [doc.text for doc in per_sentence] == [
-        "Vantor hires Kenyan staff .", "Helen Brandt", "LISBON 2031-04-12", "The Harbor Council agreed .",
+        "Vantor hires Kenyan staff .",
+        "Helen Brandt",
+        "LISBON 2031-04-12",
+        "The Harbor Council agreed .",
     ]
     assert [doc.user_data["docstart"] for doc in per_sentence] == [True, False, True, False]
     pairs = list(conll_to_docs(conll_file, NLP.vocab, n_sents=3))
@@ -186,12 +189,24 @@ def test_overlapping_entities_keep_the_first_and_count_the_rest():
 # -- annotate outputs → Docs -------------------------------------------------------------------
 
 SILVER = [
-    {"id": "d1", "source": "in.txt:1", "text": "Maria Lindqvist flew to NewYork.",
-     "entities": [{"start": 0, "end": 15, "label": "PER", "text": "Maria Lindqvist", "score": 0.99},
-                  {"start": 27, "end": 31, "label": "LOC", "text": "York", "score": 0.95}]},
-    {"id": "d2", "source": "in.txt:2", "text": "Vantor Labs hired Kenji Sato.",
-     "entities": [{"start": 0, "end": 11, "label": "ORG", "text": "Vantor Labs", "score": 0.6},
-                  {"start": 18, "end": 28, "label": "PER", "text": "Kenji Sato", "score": None}]},
+    {
+        "id": "d1",
+        "source": "in.txt:1",
+        "text": "Maria Lindqvist flew to NewYork.",
+        "entities": [
+            {"start": 0, "end": 15, "label": "PER", "text": "Maria Lindqvist", "score": 0.99},
+            {"start": 27, "end": 31, "label": "LOC", "text": "York", "score": 0.95},
+        ],
+    },
+    {
+        "id": "d2",
+        "source": "in.txt:2",
+        "text": "Vantor Labs hired Kenji Sato.",
+        "entities": [
+            {"start": 0, "end": 11, "label": "ORG", "text": "Vantor Labs", "score": 0.6},
+            {"start": 18, "end": 28, "label": "PER", "text": "Kenji Sato", "score": None},
+        ],
+    },
 ]
 
 
@@ -279,18 +294,25 @@ def test_doc_to_record_of_a_plain_doc():
     doc.ents = [doc.char_span(0, 4, label="LOC")]
     assert doc_to_record(doc) == {
         "text": "Oslo, Norway",
-        "tokens": [{"text": "Oslo", "start": 0, "end": 4, "id": 0, "ws": False},
-                   {"text": ",", "start": 4, "end": 5, "id": 1, "ws": True},
-                   {"text": "Norway", "start": 6, "end": 12, "id": 2, "ws": False}],
+        "tokens": [
+            {"text": "Oslo", "start": 0, "end": 4, "id": 0, "ws": False},
+            {"text": ",", "start": 4, "end": 5, "id": 1, "ws": True},
+            {"text": "Norway", "start": 6, "end": 12, "id": 2, "ws": False},
+        ],
         "spans": [{"start": 0, "end": 4, "token_start": 0, "token_end": 0, "label": "LOC"}],
     }
 
 
 def test_record_tokens_are_used_and_checked():
-    record = {"text": "Hi  New York", "tokens": [
-        {"text": "Hi", "start": 0, "end": 2, "id": 0, "ws": True}, {"text": " ", "start": 3, "end": 4, "id": 1},
-        {"text": "New York", "start": 4, "end": 12, "id": 2, "ws": False}],
-        "spans": [{"start": 4, "end": 12, "token_start": 2, "token_end": 2, "label": "LOC"}]}
+    record = {
+        "text": "Hi  New York",
+        "tokens": [
+            {"text": "Hi", "start": 0, "end": 2, "id": 0, "ws": True},
+            {"text": " ", "start": 3, "end": 4, "id": 1},
+            {"text": "New York", "start": 4, "end": 12, "id": 2, "ws": False},
+        ],
+        "spans": [{"start": 4, "end": 12, "token_start": 2, "token_end": 2, "label": "LOC"}],
+    }
     doc = record_to_doc(record, NLP, path="f.jsonl", line=4, alignment="strict", report=AlignmentReport())
     assert [t.text for t in doc] == ["Hi", " ", "New York"] and ents(doc) == [("New York", "LOC")]
     assert doc.text == record["text"]
@@ -314,12 +336,20 @@ def test_record_without_tokens_is_tokenized_and_aligned():
 
 
 def test_import_spans_writes_conll(tmp_path):
-    source = write_jsonl(tmp_path / "c.jsonl", [
-        {"text": "Ada  Lovelace wrote .", "spans": [{"start": 0, "end": 13, "label": "PER"}],
-         "sentence_starts": [0, 3], "docstart": True, "answer": "accept"},
-        {"text": "Rejected text", "spans": [], "answer": "reject"},
-        {"text": "Kenji Sato", "spans": [{"start": 0, "end": 10, "label": "PER"}]},
-    ])
+    source = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            {
+                "text": "Ada  Lovelace wrote .",
+                "spans": [{"start": 0, "end": 13, "label": "PER"}],
+                "sentence_starts": [0, 3],
+                "docstart": True,
+                "answer": "accept",
+            },
+            {"text": "Rejected text", "spans": [], "answer": "reject"},
+            {"text": "Kenji Sato", "spans": [{"start": 0, "end": 10, "label": "PER"}]},
+        ],
+    )
     stats = import_spans(source, tmp_path / "c.conll")
     assert (tmp_path / "c.conll").read_text(encoding="utf-8") == (
         "-DOCSTART- -X- -X- O\n\nAda B-PER\nLovelace I-PER\n\nwrote O\n. O\n\nKenji B-PER\nSato I-PER\n\n"
@@ -329,12 +359,22 @@ def test_import_spans_writes_conll(tmp_path):
 
 
 def test_a_token_with_a_space_cannot_be_a_conll_line(tmp_path):
-    source = write_jsonl(tmp_path / "c.jsonl", [{"text": "New York", "tokens": [
-        {"text": "New York", "start": 0, "end": 8, "id": 0, "ws": False}], "spans": []}])
+    source = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            {
+                "text": "New York",
+                "tokens": [{"text": "New York", "start": 0, "end": 8, "id": 0, "ws": False}],
+                "spans": [],
+            }
+        ],
+    )
     with pytest.raises(InputFormatError) as info:
         import_spans(source, tmp_path / "c.conll")
-    assert str(info.value) == (f"{source}:1: token 0 'New York' holds whitespace, which a CoNLL line cannot "
-                               "(split the token in two where the whitespace is)")
+    assert str(info.value) == (
+        f"{source}:1: token 0 'New York' holds whitespace, which a CoNLL line cannot "
+        "(split the token in two where the whitespace is)"
+    )
     assert not (tmp_path / "c.conll").exists()  # nothing half-written
 
 
@@ -344,9 +384,9 @@ def test_round_trip_conll_spans_jsonl_conll(conll_file, tmp_path):
     original = [line.split() for line in CONLL.splitlines()]
     back = [line.split() for line in (tmp_path / "back.conll").read_text(encoding="utf-8").splitlines()]
     assert [(c[0], c[-1]) if c else () for c in original] == [(c[0], c[-1]) if c else () for c in back]
-    assert list(read_conll(conll_file)) != [] and [
-        (s.words, s.tags, s.doc) for s in read_conll(conll_file)] == [
-        (s.words, s.tags, s.doc) for s in read_conll(tmp_path / "back.conll")]
+    assert list(read_conll(conll_file)) != [] and [(s.words, s.tags, s.doc) for s in read_conll(conll_file)] == [
+        (s.words, s.tags, s.doc) for s in read_conll(tmp_path / "back.conll")
+    ]
 
 
 TYPES = st.sampled_from(["PER", "LOC", "B-X"])
@@ -354,12 +394,19 @@ WORDS = st.text(alphabet="abcXYZ.,-'é0", min_size=1, max_size=6)
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.lists(st.tuples(WORDS, st.sampled_from(["O", "B", "I"]), TYPES), min_size=1, max_size=6),
-                min_size=1, max_size=4), st.sampled_from([None, 1, 2]))
+@given(
+    st.lists(
+        st.lists(st.tuples(WORDS, st.sampled_from(["O", "B", "I"]), TYPES), min_size=1, max_size=6),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from([None, 1, 2]),
+)
 def test_round_trip_property(tmp_path_factory, sentences, n_sents):
     tmp = tmp_path_factory.mktemp("rt")
     text = "-DOCSTART- -X- -X- O\n\n" + "".join(
-        "".join(f"{w} {'O' if p == 'O' else f'{p}-{t}'}\n" for w, p, t in sentence) + "\n" for sentence in sentences)
+        "".join(f"{w} {'O' if p == 'O' else f'{p}-{t}'}\n" for w, p, t in sentence) + "\n" for sentence in sentences
+    )
     (tmp / "in.conll").write_text(text, encoding="utf-8")
     export_spacy([tmp / "in.conll"], tmp / "s.jsonl", n_sents=n_sents, conll=ConllFormat(scheme="IOB1"))
     import_spans(tmp / "s.jsonl", tmp / "out.conll")
@@ -412,7 +459,11 @@ def test_input_and_output_formats(tmp_path):
     ann = write_jsonl(tmp_path / "a.jsonl", SILVER)
     spans = write_jsonl(tmp_path / "s.jsonl", [{"text": "x", "spans": []}])
     assert [detect_input_format(p) for p in (ann, spans, tmp_path / "t.txt", tmp_path / "t.parquet")] == [
-        "jsonl", "spans-jsonl", "conll", "parquet"]
+        "jsonl",
+        "spans-jsonl",
+        "conll",
+        "parquet",
+    ]
     assert detect_input_format(ann, "spans-jsonl") == "spans-jsonl"
     assert detect_output_format("x.spacy") == "spacy" and detect_output_format("x.jsonl") == "spans-jsonl"
     with pytest.raises(ConfigError, match=r"cannot tell the input format of .*x\.csv \(suffix '\.csv'\)"):
@@ -436,8 +487,10 @@ def test_original_conll_file_names_are_recognised_by_their_content(tmp_path):
     (tmp_path / "notes.data").write_text("just some prose here\n", encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         detect_input_format(tmp_path / "notes.data")
-    assert str(info.value) == (f"cannot tell the input format of {tmp_path / 'notes.data'} (suffix '.data') nor from "
-                               "its content; pass --input-format conll|jsonl|parquet|spacy|spans-jsonl")
+    assert str(info.value) == (
+        f"cannot tell the input format of {tmp_path / 'notes.data'} (suffix '.data') nor from "
+        "its content; pass --input-format conll|jsonl|parquet|spacy|spans-jsonl"
+    )
     result = cli("export-spacy", tmp_path / "eng.testb", "-o", tmp_path / "o.spacy")
     assert result.exit_code == 0, result.output
     docs = list(DocBin().from_disk(tmp_path / "o.spacy").get_docs(spacy.blank("en").vocab))
@@ -463,8 +516,10 @@ def test_options_are_checked_before_reading(conll_file, tmp_path):
 
 
 def test_bad_input_names_path_and_line(tmp_path):
-    bad = write_jsonl(tmp_path / "bad.jsonl", [SILVER[0], {"id": "x", "text": "abc", "entities": [
-        {"start": 1, "end": 9, "label": "PER", "score": 0.9}]}])
+    bad = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [SILVER[0], {"id": "x", "text": "abc", "entities": [{"start": 1, "end": 9, "label": "PER", "score": 0.9}]}],
+    )
     with pytest.raises(InputFormatError) as info:
         export_spacy([bad], tmp_path / "o.spacy")
     assert str(info.value) == f"{bad}:2: entity 0 [1:9] does not fit a text of 3 characters"
@@ -503,12 +558,25 @@ def test_cli_summary_counts_and_examples(tmp_path):
 
 
 def test_cli_conll_split_and_import(conll_file, tmp_path):
-    result = cli("export-spacy", conll_file, "-o", tmp_path / "c.jsonl", "--n-sents", "1",
-                 "--split", "train=0.75,dev=0.25", "--seed", "0", "--scheme", "IOB2")
+    result = cli(
+        "export-spacy",
+        conll_file,
+        "-o",
+        tmp_path / "c.jsonl",
+        "--n-sents",
+        "1",
+        "--split",
+        "train=0.75,dev=0.25",
+        "--seed",
+        "0",
+        "--scheme",
+        "IOB2",
+    )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "read 1 file (CoNLL 1): 4 docs, 4 sentences, 14 tokens"
     assert result.output.splitlines()[-1] == (
-        f"wrote {tmp_path / 'c.train.jsonl'} (3 docs), {tmp_path / 'c.dev.jsonl'} (1 doc)")
+        f"wrote {tmp_path / 'c.train.jsonl'} (3 docs), {tmp_path / 'c.dev.jsonl'} (1 doc)"
+    )
     result = cli("import-spans", tmp_path / "c.dev.jsonl", "-o", tmp_path / "dev.conll")
     assert result.exit_code == 0, result.output
     assert result.output == (
@@ -519,7 +587,8 @@ def test_cli_conll_split_and_import(conll_file, tmp_path):
         f"wrote {tmp_path / 'dev.conll'}: 1 doc, 1 sentence, 5 tokens\n"
     )
     assert (tmp_path / "dev.conll").read_text(encoding="utf-8") == (
-        "The O\nHarbor B-ORG\nCouncil I-ORG\nagreed O\n. O\n\n")  # not a document start: no -DOCSTART-
+        "The O\nHarbor B-ORG\nCouncil I-ORG\nagreed O\n. O\n\n"
+    )  # not a document start: no -DOCSTART-
 
 
 def test_cli_errors_are_one_line_with_exit_code_2(conll_file, tmp_path):
@@ -527,8 +596,9 @@ def test_cli_errors_are_one_line_with_exit_code_2(conll_file, tmp_path):
     bad.write_text("Bob B-PER\nsays O\n\nhi PER\n", encoding="utf-8")
     result = cli("export-spacy", bad, "-o", tmp_path / "o.spacy")
     assert result.exit_code == 2
-    assert result.output == (f"Error: {bad}:4: tag 'PER' is not O or <B|I|E|S|L|U>-<TYPE> "
-                             "(check --scheme and --tag-column)\n")
+    assert result.output == (
+        f"Error: {bad}:4: tag 'PER' is not O or <B|I|E|S|L|U>-<TYPE> (check --scheme and --tag-column)\n"
+    )
     (tmp_path / "o.spacy").write_bytes(b"")
     result = cli("export-spacy", conll_file, "-o", tmp_path / "o.spacy")
     assert result.exit_code == 2 and f"{tmp_path / 'o.spacy'} exists; pass --force to overwrite it" in result.output

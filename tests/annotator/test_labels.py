@@ -77,9 +77,12 @@ def encode_io(spans: list[Span], n: int) -> list[str]:
 @st.composite
 def span_sets(draw, max_entities: int = 6):
     """(sorted non-overlapping spans, sequence length); adjacent entities are allowed."""
-    parts = draw(st.lists(
-        st.tuples(st.integers(0, 3), st.integers(1, 4), st.sampled_from(TYPES)), max_size=max_entities,
-    ))
+    parts = draw(
+        st.lists(
+            st.tuples(st.integers(0, 3), st.integers(1, 4), st.sampled_from(TYPES)),
+            max_size=max_entities,
+        )
+    )
     spans: list[Span] = []
     pos = 0
     for gap, length, label in parts:
@@ -130,18 +133,21 @@ def conlleval_chunks(tags: list[str]) -> list[Span]:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tag, expected", [
-    ("O", ("O", None)),
-    ("B-PER", ("B", "PER")),
-    ("I-LOC", ("I", "LOC")),
-    ("E-ORG", ("E", "ORG")),
-    ("S-MISC", ("S", "MISC")),
-    ("L-PER", ("E", "PER")),  # BILOU's L reads as E
-    ("U-PER", ("S", "PER")),  # BILOU's U reads as S
-    ("B-creative-work", ("B", "creative-work")),
-    ("I-creative-work", ("I", "creative-work")),
-    ("B-a-b-c", ("B", "a-b-c")),
-])
+@pytest.mark.parametrize(
+    "tag, expected",
+    [
+        ("O", ("O", None)),
+        ("B-PER", ("B", "PER")),
+        ("I-LOC", ("I", "LOC")),
+        ("E-ORG", ("E", "ORG")),
+        ("S-MISC", ("S", "MISC")),
+        ("L-PER", ("E", "PER")),  # BILOU's L reads as E
+        ("U-PER", ("S", "PER")),  # BILOU's U reads as S
+        ("B-creative-work", ("B", "creative-work")),
+        ("I-creative-work", ("I", "creative-work")),
+        ("B-a-b-c", ("B", "a-b-c")),
+    ],
+)
 def test_split_tag(tag, expected):
     assert split_tag(tag) == expected
 
@@ -153,27 +159,42 @@ def test_split_tag_rejects_malformed(tag):
     assert str(info.value) == f"tag {tag!r} is not O or <B|I|E|S|L|U>-<TYPE>"
 
 
-@pytest.mark.parametrize("tag, scheme", [
-    ("O", "IOB1"), ("O", "IO"),
-    ("B-PER", "IOB1"), ("I-PER", "IOB1"),
-    ("B-PER", "IOB2"), ("I-creative-work", "IOB2"),
-    ("B-PER", "IOBES"), ("I-PER", "IOBES"), ("E-PER", "IOBES"), ("S-PER", "IOBES"),
-    ("B-PER", "BILOU"), ("I-PER", "BILOU"), ("L-PER", "BILOU"), ("U-PER", "BILOU"),
-    ("I-PER", "IO"),
-])
+@pytest.mark.parametrize(
+    "tag, scheme",
+    [
+        ("O", "IOB1"),
+        ("O", "IO"),
+        ("B-PER", "IOB1"),
+        ("I-PER", "IOB1"),
+        ("B-PER", "IOB2"),
+        ("I-creative-work", "IOB2"),
+        ("B-PER", "IOBES"),
+        ("I-PER", "IOBES"),
+        ("E-PER", "IOBES"),
+        ("S-PER", "IOBES"),
+        ("B-PER", "BILOU"),
+        ("I-PER", "BILOU"),
+        ("L-PER", "BILOU"),
+        ("U-PER", "BILOU"),
+        ("I-PER", "IO"),
+    ],
+)
 def test_check_tag_accepts(tag, scheme):
     assert check_tag(tag, scheme) is None
 
 
-@pytest.mark.parametrize("tag, scheme, allowed", [
-    ("S-PER", "IOB2", "B/I"),
-    ("E-PER", "IOB1", "B/I"),
-    ("L-PER", "IOBES", "B/E/I/S"),
-    ("U-PER", "IOBES", "B/E/I/S"),
-    ("E-PER", "BILOU", "B/I/L/U"),
-    ("S-PER", "BILOU", "B/I/L/U"),
-    ("B-PER", "IO", "I"),
-])
+@pytest.mark.parametrize(
+    "tag, scheme, allowed",
+    [
+        ("S-PER", "IOB2", "B/I"),
+        ("E-PER", "IOB1", "B/I"),
+        ("L-PER", "IOBES", "B/E/I/S"),
+        ("U-PER", "IOBES", "B/E/I/S"),
+        ("E-PER", "BILOU", "B/I/L/U"),
+        ("S-PER", "BILOU", "B/I/L/U"),
+        ("B-PER", "IO", "I"),
+    ],
+)
 def test_check_tag_outside_scheme(tag, scheme, allowed):
     with pytest.raises(ValueError) as info:
         check_tag(tag, scheme)
@@ -186,11 +207,22 @@ def test_check_tag_malformed(tag):
         check_tag(tag, "IOB2")
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("bio", "IOB2"), ("BIO", "IOB2"), ("iob2", "IOB2"), ("IOB1", "IOB1"), ("iob1", "IOB1"),
-    ("bioes", "IOBES"), ("BIOES", "IOBES"), ("iobes", "IOBES"),
-    ("bilou", "BILOU"), ("io", "IO"), ("  bio \n", "IOB2"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("bio", "IOB2"),
+        ("BIO", "IOB2"),
+        ("iob2", "IOB2"),
+        ("IOB1", "IOB1"),
+        ("iob1", "IOB1"),
+        ("bioes", "IOBES"),
+        ("BIOES", "IOBES"),
+        ("iobes", "IOBES"),
+        ("bilou", "BILOU"),
+        ("io", "IO"),
+        ("  bio \n", "IOB2"),
+    ],
+)
 def test_canonical_scheme(name, expected):
     assert canonical_scheme(name) == expected
 
@@ -199,9 +231,7 @@ def test_canonical_scheme(name, expected):
 def test_canonical_scheme_unknown(name):
     with pytest.raises(ValueError) as info:
         canonical_scheme(name)
-    assert str(info.value) == (
-        f"unknown tag scheme {name!r}; use one of BILOU, BIO, BIOES, IO, IOB1, IOB2, IOBES"
-    )
+    assert str(info.value) == (f"unknown tag scheme {name!r}; use one of BILOU, BIO, BIOES, IO, IOB1, IOB2, IOBES")
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,20 +239,23 @@ def test_canonical_scheme_unknown(name):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tags, expected", [
-    (["I-PER", "I-PER", "B-PER", "O", "I-LOC"], "IOB1"),
-    (["O", "I-LOC", "O", "B-LOC", "I-LOC"], "IOB1"),
-    (["B-PER", "I-LOC"], "IOB1"),  # an I- after another type opens an entity
-    (["B-PER", "I-PER", "O", "B-LOC", "B-LOC"], "IOB2"),
-    (["B-creative-work", "I-creative-work"], "IOB2"),
-    (["S-PER", "O", "B-LOC", "E-LOC"], "IOBES"),
-    (["B-LOC", "I-LOC", "E-LOC"], "IOBES"),
-    (["U-PER", "B-LOC", "L-LOC"], "BILOU"),
-    (["B-LOC", "I-LOC", "L-LOC", "O"], "BILOU"),
-    (["I-PER", "O", "I-LOC", "I-LOC"], "IO"),
-    (["O", "O"], "IOB2"),
-    ([], "IOB2"),
-])
+@pytest.mark.parametrize(
+    "tags, expected",
+    [
+        (["I-PER", "I-PER", "B-PER", "O", "I-LOC"], "IOB1"),
+        (["O", "I-LOC", "O", "B-LOC", "I-LOC"], "IOB1"),
+        (["B-PER", "I-LOC"], "IOB1"),  # an I- after another type opens an entity
+        (["B-PER", "I-PER", "O", "B-LOC", "B-LOC"], "IOB2"),
+        (["B-creative-work", "I-creative-work"], "IOB2"),
+        (["S-PER", "O", "B-LOC", "E-LOC"], "IOBES"),
+        (["B-LOC", "I-LOC", "E-LOC"], "IOBES"),
+        (["U-PER", "B-LOC", "L-LOC"], "BILOU"),
+        (["B-LOC", "I-LOC", "L-LOC", "O"], "BILOU"),
+        (["I-PER", "O", "I-LOC", "I-LOC"], "IO"),
+        (["O", "O"], "IOB2"),
+        ([], "IOB2"),
+    ],
+)
 def test_detect_scheme(tags, expected):
     assert detect_scheme(tags) == expected
 
@@ -253,37 +286,40 @@ def test_detect_scheme_of_encodings(case):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tags, expected", [
-    ([], []),
-    (["O", "O"], []),
-    (["B-PER"], [(0, 1, "PER")]),
-    (["O", "B-PER"], [(1, 2, "PER")]),
-    (["B-PER", "I-PER", "O", "B-LOC"], [(0, 2, "PER"), (3, 4, "LOC")]),
-    # conlleval reading: an I- after O opens an entity
-    (["O", "I-PER", "I-PER", "O"], [(1, 3, "PER")]),
-    (["I-PER"], [(0, 1, "PER")]),
-    # B- always opens
-    (["B-PER", "B-PER"], [(0, 1, "PER"), (1, 2, "PER")]),
-    (["I-PER", "B-PER", "I-PER"], [(0, 1, "PER"), (1, 3, "PER")]),
-    # a type change closes and opens
-    (["B-PER", "I-LOC", "I-LOC"], [(0, 1, "PER"), (1, 3, "LOC")]),
-    (["I-PER", "I-LOC"], [(0, 1, "PER"), (1, 2, "LOC")]),
-    (["B-PER", "E-LOC"], [(0, 1, "PER"), (1, 2, "LOC")]),
-    # E-/S- close
-    (["B-PER", "E-PER", "I-PER"], [(0, 2, "PER"), (2, 3, "PER")]),
-    (["B-PER", "E-PER", "E-PER"], [(0, 2, "PER"), (2, 3, "PER")]),
-    (["S-PER", "I-PER"], [(0, 1, "PER"), (1, 2, "PER")]),
-    (["S-PER", "S-PER"], [(0, 1, "PER"), (1, 2, "PER")]),
-    (["B-PER", "I-PER", "S-PER"], [(0, 2, "PER"), (2, 3, "PER")]),
-    (["O", "E-PER", "O"], [(1, 2, "PER")]),
-    (["B-LOC", "I-LOC", "I-LOC", "E-LOC"], [(0, 4, "LOC")]),
-    # BILOU
-    (["U-PER", "L-PER"], [(0, 1, "PER"), (1, 2, "PER")]),
-    (["B-LOC", "I-LOC", "L-LOC", "U-LOC"], [(0, 3, "LOC"), (3, 4, "LOC")]),
-    # hyphenated types
-    (["B-creative-work", "I-creative-work", "O"], [(0, 2, "creative-work")]),
-    (["I-creative-work", "I-creative"], [(0, 1, "creative-work"), (1, 2, "creative")]),
-])
+@pytest.mark.parametrize(
+    "tags, expected",
+    [
+        ([], []),
+        (["O", "O"], []),
+        (["B-PER"], [(0, 1, "PER")]),
+        (["O", "B-PER"], [(1, 2, "PER")]),
+        (["B-PER", "I-PER", "O", "B-LOC"], [(0, 2, "PER"), (3, 4, "LOC")]),
+        # conlleval reading: an I- after O opens an entity
+        (["O", "I-PER", "I-PER", "O"], [(1, 3, "PER")]),
+        (["I-PER"], [(0, 1, "PER")]),
+        # B- always opens
+        (["B-PER", "B-PER"], [(0, 1, "PER"), (1, 2, "PER")]),
+        (["I-PER", "B-PER", "I-PER"], [(0, 1, "PER"), (1, 3, "PER")]),
+        # a type change closes and opens
+        (["B-PER", "I-LOC", "I-LOC"], [(0, 1, "PER"), (1, 3, "LOC")]),
+        (["I-PER", "I-LOC"], [(0, 1, "PER"), (1, 2, "LOC")]),
+        (["B-PER", "E-LOC"], [(0, 1, "PER"), (1, 2, "LOC")]),
+        # E-/S- close
+        (["B-PER", "E-PER", "I-PER"], [(0, 2, "PER"), (2, 3, "PER")]),
+        (["B-PER", "E-PER", "E-PER"], [(0, 2, "PER"), (2, 3, "PER")]),
+        (["S-PER", "I-PER"], [(0, 1, "PER"), (1, 2, "PER")]),
+        (["S-PER", "S-PER"], [(0, 1, "PER"), (1, 2, "PER")]),
+        (["B-PER", "I-PER", "S-PER"], [(0, 2, "PER"), (2, 3, "PER")]),
+        (["O", "E-PER", "O"], [(1, 2, "PER")]),
+        (["B-LOC", "I-LOC", "I-LOC", "E-LOC"], [(0, 4, "LOC")]),
+        # BILOU
+        (["U-PER", "L-PER"], [(0, 1, "PER"), (1, 2, "PER")]),
+        (["B-LOC", "I-LOC", "L-LOC", "U-LOC"], [(0, 3, "LOC"), (3, 4, "LOC")]),
+        # hyphenated types
+        (["B-creative-work", "I-creative-work", "O"], [(0, 2, "creative-work")]),
+        (["I-creative-work", "I-creative"], [(0, 1, "creative-work"), (1, 2, "creative")]),
+    ],
+)
 def test_tags_to_spans(tags, expected):
     spans = tags_to_spans(tags)
     assert [(s.start, s.end, s.label) for s in spans] == expected
@@ -304,9 +340,12 @@ def test_tags_to_spans_does_not_mutate_input():
 
 
 @settings(deadline=None, max_examples=200)
-@given(st.lists(st.sampled_from(
-    ["O", "B-A", "I-A", "E-A", "S-A", "L-A", "U-A", "B-B", "I-B", "E-B", "S-B", "B-x-y", "I-x-y"]
-), max_size=15))
+@given(
+    st.lists(
+        st.sampled_from(["O", "B-A", "I-A", "E-A", "S-A", "L-A", "U-A", "B-B", "I-B", "E-B", "S-B", "B-x-y", "I-x-y"]),
+        max_size=15,
+    )
+)
 def test_tags_to_spans_matches_conlleval_reading(tags):
     """Any mixture of prefixes reads as conlleval.pl reads it."""
     assert tags_to_spans(tags) == conlleval_chunks(tags)
@@ -324,12 +363,15 @@ def test_spans_to_tags():
     assert spans_to_tags([], 0) == []
 
 
-@pytest.mark.parametrize("span, length", [
-    (Span(2, 5, "X"), 4),
-    (Span(2, 2, "X"), 4),  # empty
-    (Span(3, 2, "X"), 4),  # reversed
-    (Span(-1, 1, "X"), 4),
-])
+@pytest.mark.parametrize(
+    "span, length",
+    [
+        (Span(2, 5, "X"), 4),
+        (Span(2, 2, "X"), 4),  # empty
+        (Span(3, 2, "X"), 4),  # reversed
+        (Span(-1, 1, "X"), 4),
+    ],
+)
 def test_spans_to_tags_rejects_spans_that_do_not_fit(span, length):
     with pytest.raises(ValueError) as info:
         spans_to_tags([span], length)
@@ -377,15 +419,18 @@ def test_iob1_encoder_sanity():
     assert encode_bilou(spans, 6) == ["B-PER", "L-PER", "U-PER", "U-LOC", "O", "U-LOC"]
 
 
-@pytest.mark.parametrize("tags, expected", [
-    (["I-PER", "I-PER", "B-PER", "O", "I-LOC"], ["B-PER", "I-PER", "B-PER", "O", "B-LOC"]),
-    (["S-PER", "B-LOC", "I-LOC", "E-LOC"], ["B-PER", "B-LOC", "I-LOC", "I-LOC"]),
-    (["U-PER", "B-LOC", "L-LOC", "O"], ["B-PER", "B-LOC", "I-LOC", "O"]),
-    (["O", "I-PER", "O"], ["O", "B-PER", "O"]),  # repairs an I- that opens an entity
-    (["B-PER", "I-LOC"], ["B-PER", "B-LOC"]),
-    (["I-creative-work"], ["B-creative-work"]),
-    ([], []),
-])
+@pytest.mark.parametrize(
+    "tags, expected",
+    [
+        (["I-PER", "I-PER", "B-PER", "O", "I-LOC"], ["B-PER", "I-PER", "B-PER", "O", "B-LOC"]),
+        (["S-PER", "B-LOC", "I-LOC", "E-LOC"], ["B-PER", "B-LOC", "I-LOC", "I-LOC"]),
+        (["U-PER", "B-LOC", "L-LOC", "O"], ["B-PER", "B-LOC", "I-LOC", "O"]),
+        (["O", "I-PER", "O"], ["O", "B-PER", "O"]),  # repairs an I- that opens an entity
+        (["B-PER", "I-LOC"], ["B-PER", "B-LOC"]),
+        (["I-creative-work"], ["B-creative-work"]),
+        ([], []),
+    ],
+)
 def test_to_iob2(tags, expected):
     before = list(tags)
     assert to_iob2(tags) == expected

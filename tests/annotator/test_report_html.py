@@ -27,25 +27,56 @@ def report() -> dict:
         sentence("Vantor Labs hired Jo", "B-ORG I-ORG O B-PER", 8),
         sentence("Nothing here", "O O", 13),
     ]
-    tagged = [(doc, [decoded("B-PER I-PER O B-LOC O B-LOC", [0.99, 0.97, 0.99, 0.55, 0.99, 0.93]),
-                     decoded("B-ORG O O B-PER", [0.81, 0.7, 0.99, 0.96]),
-                     decoded("O B-MISC", [0.99, 0.52])])]
+    tagged = [
+        (
+            doc,
+            [
+                decoded("B-PER I-PER O B-LOC O B-LOC", [0.99, 0.97, 0.99, 0.55, 0.99, 0.93]),
+                decoded("B-ORG O O B-PER", [0.81, 0.7, 0.99, 0.96]),
+                decoded("O B-MISC", [0.99, 0.52]),
+            ],
+        )
+    ]
     result = score_tagged(tagged, files=["dev.conll"], examples=5)
-    result.update({"model": "m", "decoding": "constrained", "quantize": "none", "precision": "fp32",
-                   "model_card": {"path": "/models/m", "base_model": "MiniLM <L6>", "command": "annotator train ...",
-                                  "data": {"train": {"path": "train.conll", "sentences": 10}},
-                                  "history": [{"epoch": 1, "train_loss": 0.5, "dev_f1": 0.7},
-                                              {"epoch": 2, "train_loss": 0.2, "dev_f1": 0.8}]},
-                   "comparison": None})
+    result.update(
+        {
+            "model": "m",
+            "decoding": "constrained",
+            "quantize": "none",
+            "precision": "fp32",
+            "model_card": {
+                "path": "/models/m",
+                "base_model": "MiniLM <L6>",
+                "command": "annotator train ...",
+                "data": {"train": {"path": "train.conll", "sentences": 10}},
+                "history": [
+                    {"epoch": 1, "train_loss": 0.5, "dev_f1": 0.7},
+                    {"epoch": 2, "train_loss": 0.2, "dev_f1": 0.8},
+                ],
+            },
+            "comparison": None,
+        }
+    )
     return result
 
 
 def test_score_tagged_counts_errors_by_kind(report):
-    assert report["errors"]["counts"] == {"correct": 3, "missed": 0, "spurious": 1, "wrong_type": 1,
-                                          "wrong_boundary": 1, "wrong_type_and_boundary": 0}
+    assert report["errors"]["counts"] == {
+        "correct": 3,
+        "missed": 0,
+        "spurious": 1,
+        "wrong_type": 1,
+        "wrong_boundary": 1,
+        "wrong_type_and_boundary": 0,
+    }
     assert [(s["line"], s["errors"]) for s in report["worst_sentences"]] == [(1, 1), (8, 1), (13, 1)]
-    assert report["worst_sentences"][0]["pred"][1] == {"start": 3, "end": 4, "label": "LOC", "score": 0.55,
-                                                       "kind": "wrong_type"}
+    assert report["worst_sentences"][0]["pred"][1] == {
+        "start": 3,
+        "end": 4,
+        "label": "LOC",
+        "score": 0.55,
+        "kind": "wrong_type",
+    }
     t = {r["threshold"]: r for r in report["thresholds"]}
     # predicted: PER 0.98 (correct), LOC 0.55 (wrong type), LOC 0.93 (correct), ORG 0.81 (boundary),
     # PER 0.96 (correct), MISC 0.52 (spurious); 5 gold
@@ -74,8 +105,12 @@ def test_page_is_self_contained_and_escapes_text(report, parse_report):
     page = parse_report(html)
     tags = {t for t, _ in page.tags}
     assert not tags & {"script", "link", "img", "iframe", "object", "embed"}
-    assert all(not v or not v.startswith(("http:", "https:", "//")) for _, attrs in page.tags
-               for k, v in attrs.items() if k in ("src", "href"))
+    assert all(
+        not v or not v.startswith(("http:", "https:", "//"))
+        for _, attrs in page.tags
+        for k, v in attrs.items()
+        if k in ("src", "href")
+    )
     assert "http" not in html.lower()
     assert "<b>Acme</b>" not in html and "&lt;b&gt;Acme&lt;/b&gt;" in html
     assert "MiniLM &lt;L6&gt;" in html and "<L6>" not in html

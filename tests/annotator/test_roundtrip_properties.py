@@ -75,7 +75,7 @@ def _check(docs_in: list[dict], items: list, tmp_path) -> None:
         assert [(r["id"], r["text"], r["note"]) for r in back] == [(r.id, r.text, r.fields["note"]) for r in records]
         for row in back:
             [entity] = row["entities"]
-            assert entity["text"] == row["text"][entity["start"]:entity["end"]] == row["text"]
+            assert entity["text"] == row["text"][entity["start"] : entity["end"]] == row["text"]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -88,8 +88,11 @@ def test_jsonl_input_round_trips_or_rejects(docs_in, tmp_path):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(docs_in=st.lists(st.fixed_dictionaries({"id": valid_texts, "text": valid_texts, "note": valid_texts}),
-                        min_size=1, max_size=8))
+@given(
+    docs_in=st.lists(
+        st.fixed_dictionaries({"id": valid_texts, "text": valid_texts, "note": valid_texts}), min_size=1, max_size=8
+    )
+)
 def test_parquet_input_round_trips_or_rejects(docs_in, tmp_path):
     path = tmp_path / "in.parquet"
     pq.write_table(pa.Table.from_pylist(docs_in), path)

@@ -48,7 +48,12 @@ def test_partial_overlap_is_wrong():
     # gold: PER[0,3) LOC[4,5) -> 2; pred: PER[0,2) LOC[4,5) LOC[5,6) -> 3; correct: LOC[4,5) -> 1
     # precision 1/3, recall 1/2, f1 = 2*(1/6)/(5/6) = 2/5; accuracy: positions 2 and 5 wrong -> 4/6
     o = score(gold, pred)["overall"]
-    assert (o["precision"], o["recall"], o["f1"], o["accuracy"]) == (approx(1 / 3), approx(1 / 2), approx(2 / 5), approx(4 / 6))
+    assert (o["precision"], o["recall"], o["f1"], o["accuracy"]) == (
+        approx(1 / 3),
+        approx(1 / 2),
+        approx(2 / 5),
+        approx(4 / 6),
+    )
 
 
 def test_strict_differs_when_prediction_starts_with_i_after_o():
@@ -139,11 +144,14 @@ def test_all_outside_macro_f1_is_a_number():
     json.dumps(o, allow_nan=False)
 
 
-@pytest.mark.parametrize("gold, pred, message", [
-    ([["O"]], [["O"], ["O"]], "gold and predicted sequences differ in shape"),
-    ([["O", "O"]], [["O"]], "gold and predicted sequences differ in shape"),
-    ([], [], "nothing to score: no sentences"),
-])
+@pytest.mark.parametrize(
+    "gold, pred, message",
+    [
+        ([["O"]], [["O"], ["O"]], "gold and predicted sequences differ in shape"),
+        ([["O", "O"]], [["O"]], "gold and predicted sequences differ in shape"),
+        ([], [], "nothing to score: no sentences"),
+    ],
+)
 def test_errors(gold, pred, message):
     with pytest.raises(ValueError) as info:
         score(gold, pred)

@@ -12,22 +12,49 @@ def words(text):
 
 def test_words_follow_conll_tokenization():
     assert words("Germany's U.S.-based team won 2-1, at 12:30 (1,000.50 dollars).") == [
-        "Germany", "'s", "U.S.", "-", "based", "team", "won", "2-1", ",", "at", "12:30", "(", "1,000.50",
-        "dollars", ")", "."]
+        "Germany",
+        "'s",
+        "U.S.",
+        "-",
+        "based",
+        "team",
+        "won",
+        "2-1",
+        ",",
+        "at",
+        "12:30",
+        "(",
+        "1,000.50",
+        "dollars",
+        ")",
+        ".",
+    ]
     assert words("O'Neill of Lyon-based Acme") == ["O'Neill", "of", "Lyon-based", "Acme"]
 
 
 def test_abbreviations_and_initials_keep_their_period_as_in_conll():
-    assert words("Mr. B. Young of Acme Inc. and Dr. Who") == ["Mr.", "B.", "Young", "of", "Acme", "Inc.", "and",
-                                                              "Dr.", "Who"]
+    assert words("Mr. B. Young of Acme Inc. and Dr. Who") == [
+        "Mr.",
+        "B.",
+        "Young",
+        "of",
+        "Acme",
+        "Inc.",
+        "and",
+        "Dr.",
+        "Who",
+    ]
     assert words("Incorporated. No") == ["Incorporated", ".", "No"]
 
 
 def test_sentences_break_after_end_punctuation_and_newlines_not_after_abbreviations():
     text = 'Mr. Smith met J. Doe of Acme Inc. in Paris. "Fine," he said.\nNext line'
     got = [[text[s:e] for s, e in sent] for sent in split_sentences(text)]
-    assert got == [["Mr.", "Smith", "met", "J.", "Doe", "of", "Acme", "Inc.", "in", "Paris", "."],
-                   ['"', "Fine", ",", '"', "he", "said", "."], ["Next", "line"]]
+    assert got == [
+        ["Mr.", "Smith", "met", "J.", "Doe", "of", "Acme", "Inc.", "in", "Paris", "."],
+        ['"', "Fine", ",", '"', "he", "said", "."],
+        ["Next", "line"],
+    ]
 
 
 @given(st.text())
@@ -42,7 +69,21 @@ def test_words_are_ordered_non_overlapping_and_cover_all_non_space(text):
 
 
 _PIECES = list("abstnmrMSK. !?\"'’”)]»“([«-1,\n_é") + [
-    "Mr.", "MRS.", "\u017ft.", "Sept.", "U.S.", " B. ", "...", "'s", "co.", "Inc.", "\u212a", "\ufb05.", "a1", "12.5"]
+    "Mr.",
+    "MRS.",
+    "\u017ft.",
+    "Sept.",
+    "U.S.",
+    " B. ",
+    "...",
+    "'s",
+    "co.",
+    "Inc.",
+    "\u212a",
+    "\ufb05.",
+    "a1",
+    "12.5",
+]
 
 
 @settings(max_examples=400, deadline=None)
@@ -54,7 +95,9 @@ def test_fast_paths_find_the_words_and_sentences_of_the_plain_rules(text):
 
     from annotator.segment import _ABBREVIATIONS, WORD_RE, iter_sentences
 
-    plain = re.compile(r"(?:[^\W\d_]\.){2,}|(?i:" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$)|[^\W\d_]\.(?=\s)"
-                       r"|\d+(?:[.,:/-]\d+)*|['’]s\b|[^\W_]+(?:(?:-|['’](?!s\b))[^\W_]+)*|\S")
+    plain = re.compile(
+        r"(?:[^\W\d_]\.){2,}|(?i:" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$)|[^\W\d_]\.(?=\s)"
+        r"|\d+(?:[.,:/-]\d+)*|['’]s\b|[^\W_]+(?:(?:-|['’](?!s\b))[^\W_]+)*|\S"
+    )
     assert [m.span() for m in WORD_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
     assert split_sentences(text) == list(iter_sentences(text))

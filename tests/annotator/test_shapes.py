@@ -14,12 +14,24 @@ from annotator.windows import WindowEncoder
 @pytest.mark.parametrize(
     ("word", "shape"),
     [
-        ("rail", LOWER), ("élan", LOWER), ("北京", LOWER),
-        ("Rail", TITLE), ("I", TITLE), ("É", TITLE), ("S.", TITLE),
-        ("NATO", UPPER), ("U.S.", UPPER),
-        ("iPhone", MIXED), ("McDonald", MIXED), ("O'Neil", MIXED),
-        ("1990", DIGIT), ("A4", DIGIT), ("٣", DIGIT),
-        (",", OTHER), ("--", OTHER), ("🙂", OTHER),
+        ("rail", LOWER),
+        ("élan", LOWER),
+        ("北京", LOWER),
+        ("Rail", TITLE),
+        ("I", TITLE),
+        ("É", TITLE),
+        ("S.", TITLE),
+        ("NATO", UPPER),
+        ("U.S.", UPPER),
+        ("iPhone", MIXED),
+        ("McDonald", MIXED),
+        ("O'Neil", MIXED),
+        ("1990", DIGIT),
+        ("A4", DIGIT),
+        ("٣", DIGIT),
+        (",", OTHER),
+        ("--", OTHER),
+        ("🙂", OTHER),
     ],
 )
 def test_word_shape_classes(word, shape):
@@ -73,8 +85,16 @@ def test_resized_embedding_starts_as_the_encoder():
     from transformers import BertConfig, BertForTokenClassification
 
     torch.manual_seed(0)
-    model = BertForTokenClassification(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1,
-                                                  num_attention_heads=2, intermediate_size=32, num_labels=3)).eval()
+    model = BertForTokenClassification(
+        BertConfig(
+            vocab_size=50,
+            hidden_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=32,
+            num_labels=3,
+        )
+    ).eval()
     ids = torch.tensor([[1, 5, 7, 9, 2]])
     before = model(input_ids=ids).logits
     add_shape_embeddings(model)
@@ -125,8 +145,14 @@ def test_a_model_that_claims_shapes_needs_the_embedding(tmp_path):
         tokenizer = AutoTokenizer.from_pretrained(default_base_encoder())
     except ModelError as exc:
         pytest.skip(f"needs the MiniLM tokenizer: {exc}")
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, id2label={0: "O", 1: "B-PER", 2: "I-PER"})
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        id2label={0: "O", 1: "B-PER", 2: "I-PER"},
+    )
     BertForTokenClassification(config).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     (tmp_path / "annotator.json").write_text(json.dumps({"word_shapes": ["lower"]}), encoding="utf-8")

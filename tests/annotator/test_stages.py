@@ -36,9 +36,16 @@ def hf_tokenizer():
 
 def settings_for(tokenizer, *, max_length=24, context="document", overlap=4, **kwargs) -> StageSettings:
     encoder = WindowEncoder(tokenizer, max_length=max_length)
-    return StageSettings(tokenizer_json=tokenizer.backend_tokenizer.to_str(), prefix_ids=tuple(encoder.prefix_ids),
-                         suffix_ids=tuple(encoder.suffix_ids), max_length=max_length, context=context,
-                         overlap=overlap, labels=LABELS, **kwargs)
+    return StageSettings(
+        tokenizer_json=tokenizer.backend_tokenizer.to_str(),
+        prefix_ids=tuple(encoder.prefix_ids),
+        suffix_ids=tuple(encoder.suffix_ids),
+        max_length=max_length,
+        context=context,
+        overlap=overlap,
+        labels=LABELS,
+        **kwargs,
+    )
 
 
 def windows_of(packed: Packed) -> list[list[Window]]:
@@ -51,13 +58,17 @@ def windows_of(packed: Packed) -> list[list[Window]]:
     tok = np.concatenate([[0], np.cumsum(packed.window_tokens)])
     pos = np.concatenate([[0], np.cumsum(packed.window_positions)])
     for k in range(len(packed.window_tokens)):
-        words = packed.position_words[pos[k]:pos[k + 1]]
+        words = packed.position_words[pos[k] : pos[k + 1]]
         sentences = sentence_of_word[words]
         doc = int(doc_of_sentence[sentences[0]]) if len(words) else None
         refs = tuple((int(s - doc_first_sentence[doc]), int(w - sentence_start[s])) for s, w in zip(sentences, words))
-        types = None if packed.type_ids is None else tuple(packed.type_ids[tok[k]:tok[k + 1]].tolist())
-        window = Window(tuple(packed.input_ids[tok[k]:tok[k + 1]].tolist()),
-                        tuple(packed.positions[pos[k]:pos[k + 1]].tolist()), refs, types)
+        types = None if packed.type_ids is None else tuple(packed.type_ids[tok[k] : tok[k + 1]].tolist())
+        window = Window(
+            tuple(packed.input_ids[tok[k] : tok[k + 1]].tolist()),
+            tuple(packed.positions[pos[k] : pos[k + 1]].tolist()),
+            refs,
+            types,
+        )
         out[doc if doc is not None else 0].append(window)
     return out
 
@@ -100,9 +111,11 @@ def hand_packed() -> Packed:
     """Two documents: doc 0 has sentence 0 (3 words) and sentence 1 (2 words, the second without a
     subword); doc 1 has sentence 2 (4 words) split over two overlapping windows sharing word 7."""
     return Packed(
-        word_spans=np.array([[0, 5], [6, 15], [16, 20], [21, 25], [26, 27],
-                             [0, 4], [5, 9], [10, 14], [15, 20]], dtype=np.int64),
-        sentence_words=np.array([3, 2, 4]), doc_sentences=np.array([2, 1]),
+        word_spans=np.array(
+            [[0, 5], [6, 15], [16, 20], [21, 25], [26, 27], [0, 4], [5, 9], [10, 14], [15, 20]], dtype=np.int64
+        ),
+        sentence_words=np.array([3, 2, 4]),
+        doc_sentences=np.array([2, 1]),
         input_ids=np.zeros(0, dtype=np.int64),
         window_tokens=np.array([7, 5, 5]),
         positions=np.array([1, 2, 4, 5, 1, 2, 3, 1, 2]),  # window 0: words 0-3; window 1: 5-7; window 2: 7, 8
@@ -129,30 +142,40 @@ def test_finish_decodes_hand_made_scores():
     spans = finish(packed, log_probs, labels=LABELS)
     # sentence 1: Viterbi gives O to word 3 (no I- at a start); word 4 (no subword) follows it: O
     # sentence 2: B-PER O I-PER I-PER is invalid; B-PER O B-PER I-PER is the best valid sequence
-    assert spans == [[Span(0, 15, "PER", round((f[0] + f[0]) / 2, 4))],
-                     [Span(0, 4, "PER", round(f[0], 4)), Span(10, 20, "PER", round((f[1] + f[0]) / 2, 4))]]
+    assert spans == [
+        [Span(0, 15, "PER", round((f[0] + f[0]) / 2, 4))],
+        [Span(0, 4, "PER", round(f[0], 4)), Span(10, 20, "PER", round((f[1] + f[0]) / 2, 4))],
+    ]
     argmax = finish(packed, log_probs, labels=LABELS, decoding="argmax")
-    assert argmax == [[Span(0, 15, "PER", round(f[0], 4)), Span(21, 25, "LOC", round(f[3], 4))],
-                      [Span(0, 4, "PER", round(f[0], 4)), Span(10, 20, "PER", round((f[2] + f[0]) / 2, 4))]]
+    assert argmax == [
+        [Span(0, 15, "PER", round(f[0], 4)), Span(21, 25, "LOC", round(f[3], 4))],
+        [Span(0, 4, "PER", round(f[0], 4)), Span(10, 20, "PER", round((f[2] + f[0]) / 2, 4))],
+    ]
 
 
 def reference_spans(packed: Packed, log_probs: np.ndarray, decoding: str) -> list[list[Span]]:
     """decode_words + tags_to_spans per document, as TokenClassifier did before the stages."""
     windows = windows_of(packed)
     pos = np.concatenate([[0], np.cumsum(packed.window_positions)])
-    rows = [log_probs[pos[k]:pos[k + 1]] for k in range(len(packed.window_tokens))]
+    rows = [log_probs[pos[k] : pos[k + 1]] for k in range(len(packed.window_tokens))]
     out, k, s0, w0 = [], 0, 0, 0
     for d in range(packed.n_docs):
-        lengths = packed.sentence_words[s0:s0 + packed.doc_sentences[d]].tolist()
+        lengths = packed.sentence_words[s0 : s0 + packed.doc_sentences[d]].tolist()
         doc_windows = windows[d] if d < len(windows) else []
-        decoded = decode_words(lengths, zip(doc_windows, rows[k:k + len(doc_windows)]), LABELS, decoding=decoding)
+        decoded = decode_words(lengths, zip(doc_windows, rows[k : k + len(doc_windows)]), LABELS, decoding=decoding)
         k += len(doc_windows)
         spans = []
         for n, (tags, probs) in zip(lengths, decoded):
             for span in tags_to_spans(tags):
-                p = probs[span.start:span.end]
-                spans.append(Span(int(packed.word_spans[w0 + span.start, 0]), int(packed.word_spans[w0 + span.end - 1, 1]),
-                                  span.label, round(sum(p) / len(p), 4)))
+                p = probs[span.start : span.end]
+                spans.append(
+                    Span(
+                        int(packed.word_spans[w0 + span.start, 0]),
+                        int(packed.word_spans[w0 + span.end - 1, 1]),
+                        span.label,
+                        round(sum(p) / len(p), 4),
+                    )
+                )
             w0 += n
         s0 += packed.doc_sentences[d]
         out.append(spans)
@@ -167,12 +190,15 @@ def test_finish_equals_the_per_sentence_decoder_on_random_scores(hf_tokenizer, d
     for _ in range(5):
         logits = rng.normal(size=(len(packed.positions), len(LABELS))).astype(np.float32) * 3
         log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-        assert finish(packed, log_probs, labels=LABELS, decoding=decoding) == reference_spans(packed, log_probs, decoding)
+        assert finish(packed, log_probs, labels=LABELS, decoding=decoding) == reference_spans(
+            packed, log_probs, decoding
+        )
 
 
 def test_finish_of_nothing():
-    empty = Packed(np.zeros((0, 2), dtype=np.int64), *(np.zeros(0, dtype=np.int64),) * 2,
-                   *(np.zeros(0, dtype=np.int64),) * 5)
+    empty = Packed(
+        np.zeros((0, 2), dtype=np.int64), *(np.zeros(0, dtype=np.int64),) * 2, *(np.zeros(0, dtype=np.int64),) * 5
+    )
     assert finish(empty, np.zeros((0, len(LABELS)), dtype=np.float32), labels=LABELS) == []
 
 
@@ -188,7 +214,7 @@ def test_viterbi_over_many_sentences_at_once_is_viterbi_per_sentence():
         best = np.full(len(rows), -7)
         _viterbi_many(rows, firsts, firsts + lengths, LABELS, best)
         for a, n in zip(firsts, lengths):
-            assert best[a:a + n].tolist() == viterbi(rows[a:a + n], LABELS).tolist()
+            assert best[a : a + n].tolist() == viterbi(rows[a : a + n], LABELS).tolist()
         assert best[0] == -7 and best[-2:].tolist() == [-7] * 2
 
 
@@ -205,9 +231,17 @@ def test_forward_feeds_word_shapes_as_the_tagger_does(tmp_path, hf_tokenizer):
     from annotator.stages import forward
 
     torch.manual_seed(3)
-    config = BertConfig(vocab_size=hf_tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=64, type_vocab_size=len(SHAPES), num_labels=len(LABELS),
-                        id2label=dict(enumerate(LABELS)), label2id={v: k for k, v in enumerate(LABELS)})
+    config = BertConfig(
+        vocab_size=hf_tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        type_vocab_size=len(SHAPES),
+        num_labels=len(LABELS),
+        id2label=dict(enumerate(LABELS)),
+        label2id={v: k for k, v in enumerate(LABELS)},
+    )
     BertForTokenClassification(config).save_pretrained(tmp_path)
     hf_tokenizer.save_pretrained(tmp_path)
     meta = {"max_length": 24, "context": "document", "word_shapes": list(SHAPES)}

@@ -63,7 +63,7 @@ class FakeTokenizer:
             return []
         out = []
         for k in range(0, len(word), 3):
-            piece = word[k:k + 3]
+            piece = word[k : k + 3]
             if piece not in self.pieces:
                 self.pieces.append(piece)
             out.append(1000 + self.pieces.index(piece))
@@ -72,8 +72,14 @@ class FakeTokenizer:
     def decode(self, ids) -> str:
         return "".join(self.pieces[i - 1000] for i in ids)
 
-    def __call__(self, text, is_split_into_words=False, add_special_tokens=True,
-                 return_attention_mask=True, return_token_type_ids=True):
+    def __call__(
+        self,
+        text,
+        is_split_into_words=False,
+        add_special_tokens=True,
+        return_attention_mask=True,
+        return_token_type_ids=True,
+    ):
         self.calls += 1
         if is_split_into_words:
             assert add_special_tokens is False
@@ -114,8 +120,13 @@ def word_slices(window: Window) -> list[tuple[int, ...]]:
 
 
 def test_fake_tokenizer(tok):
-    enc = tok([["abcdefg", "\ufe0f", "hi"]], is_split_into_words=True, add_special_tokens=False,
-              return_attention_mask=False, return_token_type_ids=False)
+    enc = tok(
+        [["abcdefg", "\ufe0f", "hi"]],
+        is_split_into_words=True,
+        add_special_tokens=False,
+        return_attention_mask=False,
+        return_token_type_ids=False,
+    )
     assert tok.decode(enc["input_ids"][0]) == "abcdefghi"
     assert len(enc["input_ids"][0]) == 4
     assert enc.word_ids(0) == [0, 0, 0, 2]
@@ -300,8 +311,9 @@ def test_encode_invariants(doc, max_length, context, first_index):
     enc = WindowEncoder(tok, max_length=max_length, context=context)
     windows = enc.encode(doc, first_index=first_index)
     # words are at most 3 pieces and the budget at least 3: nothing is cut
-    expected_refs = [(first_index + s, w) for s, sent in enumerate(doc) for w, word in enumerate(sent)
-                     if tok.piece_ids(word)]
+    expected_refs = [
+        (first_index + s, w) for s, sent in enumerate(doc) for w, word in enumerate(sent) if tok.piece_ids(word)
+    ]
     assert [r for win in windows for r in win.word_refs] == expected_refs
     for win in windows:
         assert len(win.input_ids) <= max_length
@@ -352,16 +364,21 @@ def test_fill_words_sentence_with_invisible_words(tok):
     assert tags == [["B-LOC", "I-LOC", "I-LOC", "O", "O", "O"]]
 
 
-@pytest.mark.parametrize("predicted, expected", [
-    # (tags of the words with pieces: a, c, e) -> tags of a, ∅, c, ∅, e
-    (["B-LOC", "I-LOC", "I-LOC"], ["B-LOC", "I-LOC", "I-LOC", "I-LOC", "I-LOC"]),
-    (["B-LOC", "B-LOC", "O"], ["B-LOC", "O", "B-LOC", "O", "O"]),      # next opens a new entity
-    (["O", "I-LOC", "O"], ["O", "O", "I-LOC", "O", "O"]),              # previous is O
-    (["I-PER", "I-LOC", "I-LOC"], ["I-PER", "O", "I-LOC", "I-LOC", "I-LOC"]),  # type change
-    (["B-LOC", "O", "I-LOC"], ["B-LOC", "O", "O", "O", "I-LOC"]),
-    (["B-creative-work", "I-creative-work", "O"],
-     ["B-creative-work", "I-creative-work", "I-creative-work", "O", "O"]),
-])
+@pytest.mark.parametrize(
+    "predicted, expected",
+    [
+        # (tags of the words with pieces: a, c, e) -> tags of a, ∅, c, ∅, e
+        (["B-LOC", "I-LOC", "I-LOC"], ["B-LOC", "I-LOC", "I-LOC", "I-LOC", "I-LOC"]),
+        (["B-LOC", "B-LOC", "O"], ["B-LOC", "O", "B-LOC", "O", "O"]),  # next opens a new entity
+        (["O", "I-LOC", "O"], ["O", "O", "I-LOC", "O", "O"]),  # previous is O
+        (["I-PER", "I-LOC", "I-LOC"], ["I-PER", "O", "I-LOC", "I-LOC", "I-LOC"]),  # type change
+        (["B-LOC", "O", "I-LOC"], ["B-LOC", "O", "O", "O", "I-LOC"]),
+        (
+            ["B-creative-work", "I-creative-work", "O"],
+            ["B-creative-work", "I-creative-work", "I-creative-work", "O", "O"],
+        ),
+    ],
+)
 def test_fill_words_gap_rule(tok, predicted, expected):
     words = ["a", "\u200b", "c", "\ufe0f", "e"]
     (window,) = WindowEncoder(tok, max_length=512).encode([words])

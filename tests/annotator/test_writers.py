@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -63,8 +63,13 @@ T_SPACES = "a New York b"
 T_LINES = "Line one\n\nBerlin  Wall"
 
 ITEMS = [
-    item("1", T_ACCENTS, [("Café Müller", "PER", 0.987654321), ("José Ñúñez", "PER", 0.5), ("Zürich", "LOC", 0.99999)],
-         lang="fr", tags=["é", "😀"]),
+    item(
+        "1",
+        T_ACCENTS,
+        [("Café Müller", "PER", 0.987654321), ("José Ñúñez", "PER", 0.5), ("Zürich", "LOC", 0.99999)],
+        lang="fr",
+        tags=["é", "😀"],
+    ),
     item("2", T_NEWYORK, [("York", "LOC", 0.912345), ("🗽", "MISC", 0.3)], page=2, weight=1.5),
     item("3", T_CJK, [("東京", "LOC", 0.8), ("日本", "LOC", 0.7)], lang="ja", ok=False, tags=[]),
     item("4", T_ZWSP, [("Width Inc.", "ORG", 0.66666), ("Bob", "PER", 1.0)], page=None),
@@ -76,7 +81,7 @@ ITEMS = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def nlp():
     return spacy.blank("en")
 
@@ -217,10 +222,13 @@ def test_jsonl_exact_bytes():
     assert writer.write([a]) == 1
     assert writer.close() == 1
     assert not buffer.closed  # the caller owns the handle
-    assert buffer.getvalue() == (
-        '{"id": "n1", "source": "in.txt:1", "lang": "en", "text": "NewYork 🗽", '
-        '"entities": [{"start": 3, "end": 7, "label": "LOC", "text": "York", "score": 0.9123}]}\n'
-    ).encode("utf-8")
+    assert (
+        buffer.getvalue()
+        == (
+            '{"id": "n1", "source": "in.txt:1", "lang": "en", "text": "NewYork 🗽", '
+            '"entities": [{"start": 3, "end": 7, "label": "LOC", "text": "York", "score": 0.9123}]}\n'
+        ).encode()
+    )
 
 
 def test_jsonl_round_trip_and_determinism(tmp_path):
@@ -347,7 +355,10 @@ def test_parquet_later_unknown_field_names_it(tmp_path):
 
 def test_parquet_first_batch_with_mixed_types_names_the_field(tmp_path):
     items = [Annotated(Record("1", "a", "b:1", {"page": 1}), ()), Annotated(Record("2", "b", "b:2", {"page": "x"}), ())]
-    with ParquetWriter(tmp_path / "a.parquet") as writer, pytest.raises(ConfigError, match=r"^kept field 'page' cannot"):
+    with (
+        ParquetWriter(tmp_path / "a.parquet") as writer,
+        pytest.raises(ConfigError, match=r"^kept field 'page' cannot"),
+    ):
         writer.write(items)
 
 
@@ -444,7 +455,7 @@ def test_docbin_shard_directory_reads_in_order(tmp_path):
     out.mkdir()
     for k, start in enumerate(range(0, len(ITEMS), 4)):
         with DocBinWriter(out / f"part-{k:05d}.spacy") as writer:
-            writer.write(ITEMS[start:start + 4])
+            writer.write(ITEMS[start : start + 4])
     assert [len(DocBin().from_disk(p)) for p in sorted(out.iterdir())] == [4, 4, 1]
     assert list(read_docbin(out)) == expected_dicts()
     assert concat_docbin([out], tmp_path / "all.spacy") == len(ITEMS)

@@ -25,23 +25,49 @@ def tiny_encoder(tmp_path_factory) -> Path:
         pytest.skip(f"needs the MiniLM tokenizer: {exc}")
     out = tmp_path_factory.mktemp("tiny_encoder")
     tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+    )
     BertModel(config).save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
 
 
-def run_train(tmp: Path, encoder: Path, backend: str, *extra: str, train: Path | None = None,
-              dev: Path | None = None) -> Path:
+def run_train(
+    tmp: Path, encoder: Path, backend: str, *extra: str, train: Path | None = None, dev: Path | None = None
+) -> Path:
     from click.testing import CliRunner
 
     from annotator.cli import main
 
     out = tmp / f"model_{backend}"
-    args = ["train", "--backend", backend, "--train", str(train or SAMPLES / "train.conll"),
-            "--dev", str(dev or SAMPLES / "dev.conll"), "--output", str(out), "--base-model", str(encoder),
-            "--max-steps", "6", "--batch-size", "4", "--lr", "5e-4", "--seed", "7", *extra]
+    args = [
+        "train",
+        "--backend",
+        backend,
+        "--train",
+        str(train or SAMPLES / "train.conll"),
+        "--dev",
+        str(dev or SAMPLES / "dev.conll"),
+        "--output",
+        str(out),
+        "--base-model",
+        str(encoder),
+        "--max-steps",
+        "6",
+        "--batch-size",
+        "4",
+        "--lr",
+        "5e-4",
+        "--seed",
+        "7",
+        *extra,
+    ]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return out

@@ -13,14 +13,34 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from annotator.errors import ConfigError, InputFormatError
-from annotator.run import AnnotateConfig, annotate
 from annotator.cli import main
+from annotator.errors import ConfigError, InputFormatError
 from annotator.readers import ReaderOptions
+from annotator.run import AnnotateConfig, annotate
 from annotator.writers import read_docbin, read_jsonl, read_parquet
 
-WORDS = ["Maria", "Lindqvist", "flew", "from", "Oslo", "to", "Toronto", "with", "Vantor", "Labs", "and",
-         "the", "Nordic", "team", "of", "Greenline", "Rail", "on", "Friday", "."]
+WORDS = [
+    "Maria",
+    "Lindqvist",
+    "flew",
+    "from",
+    "Oslo",
+    "to",
+    "Toronto",
+    "with",
+    "Vantor",
+    "Labs",
+    "and",
+    "the",
+    "Nordic",
+    "team",
+    "of",
+    "Greenline",
+    "Rail",
+    "on",
+    "Friday",
+    ".",
+]
 
 
 def make_texts(n: int, seed: int = 3) -> list[str]:
@@ -71,13 +91,17 @@ def test_every_document_yields_one_record_or_one_reject_in_input_order(tmp_path,
     assert [r["id"] for r in records] == [f"d{i}" for i in range(120)]
     rejects = [json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
     assert [(r["id"], r["source"]) for r in rejects] == [
-        (None, f"{corpus}:12"), ("no-text", f"{corpus}:23"), ("empty", f"{corpus}:34"),
-        (None, f"{corpus}:45"), ("number", f"{corpus}:56")]
+        (None, f"{corpus}:12"),
+        ("no-text", f"{corpus}:23"),
+        ("empty", f"{corpus}:34"),
+        (None, f"{corpus}:45"),
+        ("number", f"{corpus}:56"),
+    ]
     assert "no field 'text'" in rejects[1]["reason"] and "empty text" in rejects[2]["reason"]
     assert sum(len(record["entities"]) for record in records) > 0, "no entity predicted: nothing checked below"
     for record in records:
         for e in record["entities"]:
-            assert record["text"][e["start"]:e["end"]] == e["text"]
+            assert record["text"][e["start"] : e["end"]] == e["text"]
     assert not (tmp_path / "out.jsonl.parts").exists()
 
 
@@ -88,8 +112,9 @@ def test_batching_does_not_change_the_output(tmp_path, corpus, tiny_models):
     ra, rb = list(read_jsonl(a)), list(read_jsonl(b))
     assert [r["id"] for r in ra] == [r["id"] for r in rb]
     assert any(r["entities"] for r in ra), "no entity predicted: the comparison below would compare nothing"
-    assert [[(e["start"], e["end"], e["label"]) for e in r["entities"]] for r in ra] == \
-           [[(e["start"], e["end"], e["label"]) for e in r["entities"]] for r in rb]
+    assert [[(e["start"], e["end"], e["label"]) for e in r["entities"]] for r in ra] == [
+        [(e["start"], e["end"], e["label"]) for e in r["entities"]] for r in rb
+    ]
 
 
 def test_three_formats_round_trip_to_the_same_records(tmp_path, corpus, tiny_models):
@@ -103,8 +128,9 @@ def test_three_formats_round_trip_to_the_same_records(tmp_path, corpus, tiny_mod
     assert list(as_jsonl[0]) == ["id", "source", "lang", "n", "text", "entities"]
     assert any(d["entities"] for d in as_jsonl), "no entity predicted: the comparison below would compare nothing"
     as_docbin = list(read_docbin(tmp_path / "o.spacy"))
-    assert [(d["id"], d["text"], [(e["start"], e["end"], e["label"]) for e in d["entities"]]) for d in as_docbin] == \
-           [(d["id"], d["text"], [(e["start"], e["end"], e["label"]) for e in d["entities"]]) for d in as_jsonl]
+    assert [(d["id"], d["text"], [(e["start"], e["end"], e["label"]) for e in d["entities"]]) for d in as_docbin] == [
+        (d["id"], d["text"], [(e["start"], e["end"], e["label"]) for e in d["entities"]]) for d in as_jsonl
+    ]
 
 
 def test_shards_and_no_text(tmp_path, corpus, tiny_models):
@@ -122,8 +148,9 @@ def test_existing_output_and_strict(tmp_path, corpus, tiny_models):
     result = CliRunner().invoke(main, ["annotate", "-m", str(tiny_models["torch"]), str(corpus), "-o", str(out)])
     assert result.exit_code == 2
     assert f"{out} exists; pass --force to overwrite it" in result.output
-    result = CliRunner().invoke(main, ["annotate", "-m", str(tiny_models["torch"]), str(corpus), "-o", str(out),
-                                       "--force", "--strict", "-q"])
+    result = CliRunner().invoke(
+        main, ["annotate", "-m", str(tiny_models["torch"]), str(corpus), "-o", str(out), "--force", "--strict", "-q"]
+    )
     assert result.exit_code == 2
     assert f"Error: {corpus}:12: malformed JSON" in result.output
     assert "drop --strict" in result.output
@@ -131,17 +158,26 @@ def test_existing_output_and_strict(tmp_path, corpus, tiny_models):
 
 def test_stdin_and_text_files(tmp_path, tiny_models):
     out = tmp_path / "o.jsonl"
-    result = CliRunner().invoke(main, ["annotate", "-m", str(tiny_models["torch"]), "-", "-o", str(out), "-q"],
-                                input="Maria flew to Oslo.\n\nVantor Labs hired Tomas.\n")
+    result = CliRunner().invoke(
+        main,
+        ["annotate", "-m", str(tiny_models["torch"]), "-", "-o", str(out), "-q"],
+        input="Maria flew to Oslo.\n\nVantor Labs hired Tomas.\n",
+    )
     assert result.exit_code == 0, result.output
     records = list(read_jsonl(out))
     assert [(r["id"], r["text"]) for r in records] == [
-        ("<stdin>:1", "Maria flew to Oslo."), ("<stdin>:3", "Vantor Labs hired Tomas.")]
+        ("<stdin>:1", "Maria flew to Oslo."),
+        ("<stdin>:3", "Vantor Labs hired Tomas."),
+    ]
 
 
 def _run_cli(args, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "annotator", *map(str, args)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "annotator", *map(str, args)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
 
 
 def _parts_done(output: Path) -> int:
@@ -161,8 +197,12 @@ def test_kill_9_at_three_points_then_resume_gives_byte_identical_output(tmp_path
         out.write("not json\n")
     common = ["-m", tiny_models["torch"], corpus, "--batch-size", "8", "-q"]
     reference = tmp_path / f"ref{suffix}"
-    assert subprocess.run([sys.executable, "-m", "annotator", "annotate", *map(str, common), "-o", reference],
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "annotator", "annotate", *map(str, common), "-o", reference], capture_output=True
+        ).returncode
+        == 0
+    )
     out = tmp_path / f"out{suffix}"
     kill_after = [3, 20, 45]  # parts done when the process is killed
     first = True
@@ -187,8 +227,9 @@ def test_resume_refuses_other_options(tmp_path, corpus, tiny_models):
     out = tmp_path / "o.jsonl"
     parts = out.with_name(out.name + ".parts")
     parts.mkdir()
-    (parts / "manifest.json").write_text(json.dumps({"version": 1, "fingerprint": {"batch_size": 3},
-                                                     "parts": [], "finished": False}))
+    (parts / "manifest.json").write_text(
+        json.dumps({"version": 1, "fingerprint": {"batch_size": 3}, "parts": [], "finished": False})
+    )
     with pytest.raises(ConfigError, match="the interrupted run used other settings"):
         run([corpus], out, model=tiny_models["torch"], resume=True)
     with pytest.raises(ConfigError, match="holds an interrupted run; pass --resume"):
@@ -215,11 +256,27 @@ def test_manifest_records_the_device_and_the_batch_tokens_it_resolved(tmp_path, 
     assert manifest["fingerprint"]["device"] == "cpu"
     assert manifest["fingerprint"]["batch_tokens"] == 2048  # the CPU default, written out
     with pytest.raises(InputFormatError, match="malformed JSON"):  # the same settings, so --resume goes on
-        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_tokens=2048, resume=True,
-            batch_size=4)
+        run(
+            [corpus],
+            out,
+            model=tiny_models["torch"],
+            strict=True,
+            device="cpu",
+            batch_tokens=2048,
+            resume=True,
+            batch_size=4,
+        )
     with pytest.raises(ConfigError, match=r"other settings \(batch_tokens\)"):
-        run([corpus], out, model=tiny_models["torch"], strict=True, device="cpu", batch_tokens=4096, resume=True,
-            batch_size=4)
+        run(
+            [corpus],
+            out,
+            model=tiny_models["torch"],
+            strict=True,
+            device="cpu",
+            batch_tokens=4096,
+            resume=True,
+            batch_size=4,
+        )
 
 
 def test_loading_a_classifier_caps_the_onednn_kernel_caches(monkeypatch, tiny_models):

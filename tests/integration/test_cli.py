@@ -35,8 +35,10 @@ def test_python_dash_m_runs_the_cli():
 def test_missing_model_directory_is_a_clear_error(tmp_path, samples):
     result = invoke("evaluate", "--model", tmp_path / "nope", samples / "dev.conll")
     assert result.exit_code == 1
-    assert result.output == (f"Error: model directory {tmp_path / 'nope'} does not exist; pass --model DIR with a "
-                             "directory written by `annotator train` (models load from local paths only)\n")
+    assert result.output == (
+        f"Error: model directory {tmp_path / 'nope'} does not exist; pass --model DIR with a "
+        "directory written by `annotator train` (models load from local paths only)\n"
+    )
 
 
 def test_directory_without_config_is_not_a_model(tmp_path):
@@ -74,24 +76,36 @@ def test_train_refuses_a_non_empty_output_without_force(tmp_path, samples):
 
 
 def test_train_rejects_bad_options_before_loading_anything(tmp_path, samples):
-    result = invoke("train", "--train", samples / "train.conll", "--dev", tmp_path / "missing.conll",
-                    "--output", tmp_path / "m")
+    result = invoke(
+        "train", "--train", samples / "train.conll", "--dev", tmp_path / "missing.conll", "--output", tmp_path / "m"
+    )
     assert result.exit_code == 2
     assert f"--dev {tmp_path / 'missing.conll'}: no such file" in result.output
 
 
 def test_evaluate_writes_report_and_conlleval_predictions(tmp_path, tiny_models, samples):
     report_path, pred_path = tmp_path / "r.json", tmp_path / "pred.txt"
-    result = invoke("evaluate", "--model", tiny_models["trainer"], samples / "dev.conll",
-                    "--output", report_path, "--predictions", pred_path)
+    result = invoke(
+        "evaluate",
+        "--model",
+        tiny_models["trainer"],
+        samples / "dev.conll",
+        "--output",
+        report_path,
+        "--predictions",
+        pred_path,
+    )
     assert result.exit_code == 0, result.output
     assert "overall (micro)" in result.output
     report = json.loads(report_path.read_text())
     assert set(report["overall"]) == {"precision", "recall", "f1", "f1_strict", "f1_macro", "accuracy"}
     assert set(report["per_type"]) == {"LOC", "MISC", "ORG", "PER"}
     assert set(report["per_type"]["PER"]) == {"precision", "recall", "f1", "support"}
-    gold_lines = [line for line in (samples / "dev.conll").read_text().splitlines()
-                  if line.strip() and not line.startswith("-DOCSTART-")]
+    gold_lines = [
+        line
+        for line in (samples / "dev.conll").read_text().splitlines()
+        if line.strip() and not line.startswith("-DOCSTART-")
+    ]
     pred_lines = [line for line in pred_path.read_text().splitlines() if line.strip()]
     assert report["tokens"] == len(gold_lines) == len(pred_lines)  # nothing dropped
     assert report["documents"] == 12
@@ -142,7 +156,7 @@ def test_predict_json_offsets_slice_the_text(tiny_models):
     assert rows[0]["entities"], "the model predicts no entity: the offset checks below would check nothing"
     for row in rows:
         for e in row["entities"]:
-            assert row["text"][e["start"]:e["end"]] == e["text"]
+            assert row["text"][e["start"] : e["end"]] == e["text"]
             assert 0.0 <= e["score"] <= 1.0
 
 

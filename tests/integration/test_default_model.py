@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from annotator.cli import main
 from annotator.model import DEFAULT_MODEL_DIR
 
-pytestmark = pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "config.json").is_file(),
-                                reason="the default model is not in this checkout")
+pytestmark = pytest.mark.skipif(
+    not (DEFAULT_MODEL_DIR / "config.json").is_file(), reason="the default model is not in this checkout"
+)
 
 
 def test_info_describes_the_default_model():
@@ -53,7 +54,10 @@ def test_predict_uses_the_default_model():
     assert result.exit_code == 0, result.output
     entities = json.loads(result.output)["entities"]
     assert [(e["text"], e["label"]) for e in entities] == [
-        ("Angela Merkel", "PER"), ("Emmanuel Macron", "PER"), ("Paris", "LOC")]
+        ("Angela Merkel", "PER"),
+        ("Emmanuel Macron", "PER"),
+        ("Paris", "LOC"),
+    ]
 
 
 @pytest.mark.slow
@@ -62,8 +66,9 @@ def test_conll2003_test_f1_and_conlleval_agreement(tmp_path, shared_data):
     if not test_file.is_file():
         pytest.skip(f"CoNLL-2003 not found at {test_file} (reference data lives in ../shared/data)")
     report_path, pred_path = tmp_path / "r.json", tmp_path / "pred.txt"
-    result = CliRunner().invoke(main, ["evaluate", str(test_file), "-o", str(report_path),
-                                       "--predictions", str(pred_path)])
+    result = CliRunner().invoke(
+        main, ["evaluate", str(test_file), "-o", str(report_path), "--predictions", str(pred_path)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(report_path.read_text())
     assert (report["documents"], report["sentences"], report["tokens"]) == (231, 3453, 46435)

@@ -51,8 +51,9 @@ def flatten(docs) -> tuple[list[str], list[tuple[int, int, str]], list[int]]:
 def spacy_cli(*args: str, cwd: Path, check: bool = True) -> str:
     """Run `python -m spacy ARGS` without colours; return stdout + stderr (with ``check``: exit code 0)."""
     env = {**os.environ, "ANSI_COLORS_DISABLED": "1", "NO_COLOR": "1"}
-    result = subprocess.run([sys.executable, "-m", "spacy", *args], cwd=cwd, capture_output=True, text=True,
-                            timeout=300, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0 or not check, output
     return output
@@ -90,7 +91,8 @@ def test_conll2003_valid_round_trip_through_span_jsonl(shared_data, tmp_path):
     stats = import_spans(tmp_path / "valid.jsonl", tmp_path / "valid.conll")
     assert (stats.docs, stats.sentences, stats.tokens, stats.alignment.dropped) == (216, 3_250, 51_362, 0)
     assert [(s.words, s.tags, s.doc) for s in read_conll(valid)] == [
-        (s.words, s.tags, s.doc) for s in read_conll(tmp_path / "valid.conll")]
+        (s.words, s.tags, s.doc) for s in read_conll(tmp_path / "valid.conll")
+    ]
 
     def token_and_tag_columns(path: Path) -> list[tuple[str, ...]]:
         with open(path, encoding="utf-8") as handle:
@@ -102,9 +104,16 @@ def test_conll2003_valid_round_trip_through_span_jsonl(shared_data, tmp_path):
 
 
 SILVER_SPANS = {  # entity text → (label, score)
-    "Maria Lindqvist": ("PER", 0.98), "Oslo": ("LOC", 0.97), "Toronto": ("LOC", 0.95), "Vantor Labs": ("ORG", 0.9),
-    "Greenline Rail": ("ORG", 0.93), "Gdansk": ("LOC", 0.99), "Bergen": ("LOC", 0.55), "Kenji Sato": ("PER", 0.96),
-    "Japanese": ("MISC", 0.91), "Green": ("ORG", 0.99),  # "Green" of "Greenline": inside a token
+    "Maria Lindqvist": ("PER", 0.98),
+    "Oslo": ("LOC", 0.97),
+    "Toronto": ("LOC", 0.95),
+    "Vantor Labs": ("ORG", 0.9),
+    "Greenline Rail": ("ORG", 0.93),
+    "Gdansk": ("LOC", 0.99),
+    "Bergen": ("LOC", 0.55),
+    "Kenji Sato": ("PER", 0.96),
+    "Japanese": ("MISC", 0.91),
+    "Green": ("ORG", 0.99),  # "Green" of "Greenline": inside a token
 }
 
 
@@ -117,10 +126,25 @@ def silver_jsonl(samples: Path, out: Path) -> Path:
         for entity_text, (label, score) in SILVER_SPANS.items():
             start = record["text"].find(entity_text)
             if start >= 0:
-                entities.append({"start": start, "end": start + len(entity_text), "label": label,
-                                 "text": entity_text, "score": score})
-        lines.append(json.dumps({"id": record["id"], "source": f"texts.jsonl:{len(lines) + 1}",
-                                 "text": record["text"], "entities": entities}))
+                entities.append(
+                    {
+                        "start": start,
+                        "end": start + len(entity_text),
+                        "label": label,
+                        "text": entity_text,
+                        "score": score,
+                    }
+                )
+        lines.append(
+            json.dumps(
+                {
+                    "id": record["id"],
+                    "source": f"texts.jsonl:{len(lines) + 1}",
+                    "text": record["text"],
+                    "entities": entities,
+                }
+            )
+        )
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
 
@@ -129,21 +153,33 @@ def silver_jsonl(samples: Path, out: Path) -> Path:
 def test_spacy_trains_benchmarks_and_debugs_our_export(samples, tmp_path):
     corpus = tmp_path / "corpus"
     gold = export_spacy([samples / "train.conll"], corpus / "gold.spacy")
-    silver = export_spacy([silver_jsonl(samples, tmp_path / "annotated.jsonl")], corpus / "silver.spacy",
-                          min_score=0.8)
+    silver = export_spacy([silver_jsonl(samples, tmp_path / "annotated.jsonl")], corpus / "silver.spacy", min_score=0.8)
     export_spacy([samples / "dev.conll"], tmp_path / "dev.spacy")
     assert gold.docs == 60 and silver.docs == 8
     report = silver.alignment
     assert (report.low_score, report.misaligned, report.overlapping) == (1, 2, 0)  # Bergen; "Green" twice
 
-    spacy_cli("init", "config", "config.cfg", "--lang", "en", "--pipeline", "ner", "--optimize", "efficiency",
-              cwd=tmp_path)
-    tiny = ["--paths.train", "corpus", "--paths.dev", "dev.spacy", "--training.max_steps", "2",
-            "--training.eval_frequency", "1", "--components.tok2vec.model.encode.width", "16",
-            "--components.ner.model.hidden_width", "16"]
+    spacy_cli(
+        "init", "config", "config.cfg", "--lang", "en", "--pipeline", "ner", "--optimize", "efficiency", cwd=tmp_path
+    )
+    tiny = [
+        "--paths.train",
+        "corpus",
+        "--paths.dev",
+        "dev.spacy",
+        "--training.max_steps",
+        "2",
+        "--training.eval_frequency",
+        "1",
+        "--components.tok2vec.model.encode.width",
+        "16",
+        "--components.ner.model.hidden_width",
+        "16",
+    ]
     trained = spacy_cli("train", "config.cfg", "--output", "model", *tiny, cwd=tmp_path)
-    benchmark = spacy_cli("benchmark", "accuracy", "model/model-last", "dev.spacy", "--output", "metrics.json",
-                          cwd=tmp_path)
+    benchmark = spacy_cli(
+        "benchmark", "accuracy", "model/model-last", "dev.spacy", "--output", "metrics.json", cwd=tmp_path
+    )
     for output in (trained, benchmark):  # spaCy reads our files with no error or warning
         assert "⚠" not in output and "✘" not in output and "Warning" not in output, output
     assert set(json.loads((tmp_path / "metrics.json").read_text())) >= {"ents_f", "ents_p", "ents_r"}
@@ -151,10 +187,15 @@ def test_spacy_trains_benchmarks_and_debugs_our_export(samples, tmp_path):
     # `debug data` exits 1 here for one reason only: 68 training docs are few to train a pipeline on.
     debug = spacy_cli("debug", "data", "config.cfg", *tiny[:4], cwd=tmp_path, check=False)
     assert [line for line in debug.splitlines() if line.startswith(("✘", "⚠"))] == [
-        "✘ Low number of examples to train a new pipeline (68)", "✘ 1 error"], debug
-    for check in ("✔ Corpus is loadable", "✔ No entities consisting of or starting/ending with whitespace",
-                  "✔ No entities crossing sentence boundaries",
-                  "✔ No overlap between training and evaluation data"):
+        "✘ Low number of examples to train a new pipeline (68)",
+        "✘ 1 error",
+    ], debug
+    for check in (
+        "✔ Corpus is loadable",
+        "✔ No entities consisting of or starting/ending with whitespace",
+        "✔ No entities crossing sentence boundaries",
+        "✔ No overlap between training and evaluation data",
+    ):
         assert check in debug, debug
 
     # What spacy train sees for a silver Doc: "Bergen" (left out by --min-score) is missing (None: no

@@ -22,8 +22,9 @@ def test_tagger_on_cuda_autocasts_bf16_and_agrees_with_fp32(tiny_models):
     cpu = TokenClassifier.load(model, device="cpu", precision="fp32").annotate_batch(TEXTS)
     fp32 = TokenClassifier.load(model, device="cuda", precision="fp32")
     assert fp32.tagger.device.type == "cuda" and not fp32.tagger.bf16
-    assert [[(s.start, s.end, s.label) for s in spans] for spans in fp32.annotate_batch(TEXTS)] == \
-           [[(s.start, s.end, s.label) for s in spans] for spans in cpu]
+    assert [[(s.start, s.end, s.label) for s in spans] for spans in fp32.annotate_batch(TEXTS)] == [
+        [(s.start, s.end, s.label) for s in spans] for spans in cpu
+    ]
     bf16 = TokenClassifier.load(model, device="cuda", precision="auto")
     assert bf16.tagger.bf16 is torch.cuda.is_bf16_supported()
     assert {p.dtype for p in bf16.tagger.model.parameters()} == {torch.float32}  # autocast, weights untouched

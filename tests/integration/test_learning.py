@@ -27,8 +27,25 @@ def test_a_small_model_learns_the_samples(tmp_path, samples, backend):
     except ModelError as exc:
         pytest.skip(str(exc))
     out = tmp_path / backend
-    args = ["train", "--backend", backend, "--train", str(samples / "train.conll"), "--dev", str(samples / "dev.conll"),
-            "--output", str(out), "--epochs", "4", "--batch-size", "4", "--seed", "42", "--device", "cpu"]
+    args = [
+        "train",
+        "--backend",
+        backend,
+        "--train",
+        str(samples / "train.conll"),
+        "--dev",
+        str(samples / "dev.conll"),
+        "--output",
+        str(out),
+        "--epochs",
+        "4",
+        "--batch-size",
+        "4",
+        "--seed",
+        "42",
+        "--device",
+        "cpu",
+    ]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "annotator.json").read_text())

@@ -23,8 +23,28 @@ from annotator.writers import read_jsonl
 ROOT = Path(__file__).resolve().parents[2]
 HAS_RAY = importlib.util.find_spec("ray") is not None
 needs_ray = pytest.mark.skipif(not HAS_RAY, reason='needs Ray Data: pip install -e ".[ray]"')
-WORDS = ["Maria", "Lindqvist", "flew", "from", "Oslo", "to", "Toronto", "with", "Vantor", "Labs", "and", "the",
-         "Nordic", "team", "of", "Greenline", "Rail", "on", "Friday", "."]
+WORDS = [
+    "Maria",
+    "Lindqvist",
+    "flew",
+    "from",
+    "Oslo",
+    "to",
+    "Toronto",
+    "with",
+    "Vantor",
+    "Labs",
+    "and",
+    "the",
+    "Nordic",
+    "team",
+    "of",
+    "Greenline",
+    "Rail",
+    "on",
+    "Friday",
+    ".",
+]
 
 
 def short_texts(n: int, seed: int) -> list[str]:
@@ -39,8 +59,13 @@ def local_ray():
         pytest.skip('needs Ray Data: pip install -e ".[ray]"')
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING", log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level="WARNING",
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}},
+    )
     yield ray
     ray.shutdown()
 
@@ -63,13 +88,20 @@ def on_ray(inputs, out: Path, model: Path, *, workers: int = 2, preserve_order: 
     from annotator.ray_engine import RayOptions, annotate_on_ray
 
     config = AnnotateConfig(model=model, progress=False, device="cpu", **kwargs)
-    return annotate_on_ray([str(i) for i in inputs], out, config=config,
-                           options=RayOptions(num_workers=workers, preserve_order=preserve_order))
+    return annotate_on_ray(
+        [str(i) for i in inputs],
+        out,
+        config=config,
+        options=RayOptions(num_workers=workers, preserve_order=preserve_order),
+    )
 
 
 def locally(inputs, out: Path, model: Path, **kwargs):
-    return annotate([str(i) for i in inputs], out, config=AnnotateConfig(model=model, progress=False, device="cpu",
-                                                                         workers=0, **kwargs))
+    return annotate(
+        [str(i) for i in inputs],
+        out,
+        config=AnnotateConfig(model=model, progress=False, device="cpu", workers=0, **kwargs),
+    )
 
 
 def parts(out: Path) -> list[Path]:
@@ -77,8 +109,9 @@ def parts(out: Path) -> list[Path]:
 
 
 @needs_ray
-def test_samples_and_long_documents_give_the_local_engines_bytes(tmp_path, local_ray, random_model, samples,
-                                                                  monkeypatch):
+def test_samples_and_long_documents_give_the_local_engines_bytes(
+    tmp_path, local_ray, random_model, samples, monkeypatch
+):
     from annotator.readers import ReaderOptions
 
     monkeypatch.setattr("annotator.stages.LONG_DOC_CHARS", 3_000)  # these are streamed piece by piece
@@ -97,8 +130,9 @@ def test_samples_and_long_documents_give_the_local_engines_bytes(tmp_path, local
 
 
 @needs_ray
-def test_a_corpus_gives_the_local_records_in_input_order_and_the_same_rejects(tmp_path, local_ray, random_model,
-                                                                              corpus, samples):
+def test_a_corpus_gives_the_local_records_in_input_order_and_the_same_rejects(
+    tmp_path, local_ray, random_model, corpus, samples
+):
     from annotator.ray_engine import read_output
 
     local = tmp_path / "local.jsonl"
@@ -199,9 +233,28 @@ def test_strict_stops_at_the_first_bad_record(tmp_path, local_ray, random_model)
 @needs_ray
 def test_the_cli_command(tmp_path, local_ray, random_model, corpus, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["annotate", str(corpus), "-o", "out", "--format", "jsonl", "--engine", "ray",
-                                       "--num-workers", "2", "--preserve-order", "-m", str(random_model),
-                                       "--device", "cpu", "--batch-size", "512"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "annotate",
+            str(corpus),
+            "-o",
+            "out",
+            "--format",
+            "jsonl",
+            "--engine",
+            "ray",
+            "--num-workers",
+            "2",
+            "--preserve-order",
+            "-m",
+            str(random_model),
+            "--device",
+            "cpu",
+            "--batch-size",
+            "512",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "read 3,002 documents: 3,000 annotated, 2 rejected (see out.rejects.jsonl)" in result.output
     local = tmp_path / "local.jsonl"
@@ -211,15 +264,18 @@ def test_the_cli_command(tmp_path, local_ray, random_model, corpus, monkeypatch)
 
 def test_without_ray_the_error_says_how_to_install_it(tmp_path, monkeypatch, samples):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
-    result = CliRunner().invoke(main, ["annotate", str(samples / "texts.jsonl"), "-o", str(tmp_path / "out"),
-                                       "--format", "jsonl", "--engine", "ray"])
+    result = CliRunner().invoke(
+        main,
+        ["annotate", str(samples / "texts.jsonl"), "-o", str(tmp_path / "out"), "--format", "jsonl", "--engine", "ray"],
+    )
     assert result.exit_code == 1
     assert result.output == 'Error: the Ray engine needs Ray Data: pip install -e ".[ray]" (ray[data]==2.60.0)\n'
     assert not (tmp_path / "out").exists()
 
 
 def test_ray_options_need_the_ray_engine(tmp_path, samples):
-    result = CliRunner().invoke(main, ["annotate", str(samples / "texts.jsonl"), "-o", str(tmp_path / "o.jsonl"),
-                                       "--num-workers", "2"])
+    result = CliRunner().invoke(
+        main, ["annotate", str(samples / "texts.jsonl"), "-o", str(tmp_path / "o.jsonl"), "--num-workers", "2"]
+    )
     assert result.exit_code == 2
     assert result.output.endswith("Error: --num-workers applies only to --engine ray\n")

@@ -6,8 +6,14 @@ import json
 
 import pytest
 
-EXPECTED_FILES = {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md",
-                  "annotator.json"}
+EXPECTED_FILES = {
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "README.md",
+    "annotator.json",
+}
 
 
 @pytest.mark.parametrize("backend", ["trainer", "torch"])
@@ -16,8 +22,17 @@ def test_backend_writes_a_complete_model_directory(tiny_models, backend):
     assert EXPECTED_FILES <= {p.name for p in out.iterdir()}
     assert not (out / "_checkpoints").exists()
     config = json.loads((out / "config.json").read_text())
-    assert config["id2label"] == {"0": "O", "1": "B-LOC", "2": "I-LOC", "3": "B-MISC", "4": "I-MISC",
-                                  "5": "B-ORG", "6": "I-ORG", "7": "B-PER", "8": "I-PER"}
+    assert config["id2label"] == {
+        "0": "O",
+        "1": "B-LOC",
+        "2": "I-LOC",
+        "3": "B-MISC",
+        "4": "I-MISC",
+        "5": "B-ORG",
+        "6": "I-ORG",
+        "7": "B-PER",
+        "8": "I-PER",
+    }
     assert config["label2id"]["B-PER"] == 7
     meta = json.loads((out / "annotator.json").read_text())
     assert meta["hyperparameters"]["backend"] == backend
@@ -46,12 +61,16 @@ def test_model_directory_loads_in_transformers_unchanged(tiny_models, backend):
 
 def test_label_set_comes_from_the_training_data(tmp_path, tiny_encoder, train_model):
     data = tmp_path / "wnut.conll"
-    data.write_text("Saw\tO\nStar\tB-creative-work\nWars\tI-creative-work\nwith\tO\nBob\tB-person\n\n"
-                    "Ana\tB-person\nlikes\tO\nAcme\tB-corporation\n\n", encoding="utf-8")
+    data.write_text(
+        "Saw\tO\nStar\tB-creative-work\nWars\tI-creative-work\nwith\tO\nBob\tB-person\n\n"
+        "Ana\tB-person\nlikes\tO\nAcme\tB-corporation\n\n",
+        encoding="utf-8",
+    )
     out = train_model(tmp_path, tiny_encoder, "torch", train=data, dev=data)
     labels = json.loads((out / "config.json").read_text())["id2label"]
-    assert sorted(labels.values()) == sorted(["O", "B-corporation", "I-corporation", "B-creative-work",
-                                              "I-creative-work", "B-person", "I-person"])
+    assert sorted(labels.values()) == sorted(
+        ["O", "B-corporation", "I-corporation", "B-creative-work", "I-creative-work", "B-person", "I-person"]
+    )
 
 
 def test_iob1_training_data_gives_the_same_labels_as_iob2(tmp_path, tiny_encoder, train_model):
@@ -93,10 +112,10 @@ def test_float16_save_halves_the_weights(tmp_path, tiny_encoder, train_model):
 def test_word_tagger_leaves_the_callers_model_in_fp32_by_default(tiny_models):
     """A library user's model (one being trained, say) is not cast under them: bf16 only when asked."""
     import torch
+    from transformers import AutoModelForTokenClassification
 
     from annotator.model import load_tokenizer
     from annotator.tagging import WordTagger
-    from transformers import AutoModelForTokenClassification
 
     out = tiny_models["torch"]
     model = AutoModelForTokenClassification.from_pretrained(out)
@@ -104,13 +123,21 @@ def test_word_tagger_leaves_the_callers_model_in_fp32_by_default(tiny_models):
     tagger = WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=128, context="document")
     assert tagger.bf16 is False
     assert {p.dtype for p in model.parameters()} == {torch.float32}
-    WordTagger(model, tokenizer, id2label=model.config.id2label, max_length=128, context="document",
-               precision="bf16", device=torch.device("cpu"))
+    WordTagger(
+        model,
+        tokenizer,
+        id2label=model.config.id2label,
+        max_length=128,
+        context="document",
+        precision="bf16",
+        device=torch.device("cpu"),
+    )
     assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
 
 
-def test_rescore_reads_the_data_with_the_format_the_model_was_trained_with(tmp_path, tiny_encoder, train_model,
-                                                                            samples):
+def test_rescore_reads_the_data_with_the_format_the_model_was_trained_with(
+    tmp_path, tiny_encoder, train_model, samples
+):
     """A Latin-1 model is re-scored on its Latin-1 files: annotator.json records the whole CoNLL format."""
     from annotator.training.rescore import rescore
 
@@ -119,8 +146,17 @@ def test_rescore_reads_the_data_with_the_format_the_model_was_trained_with(tmp_p
         text = (samples / f"{name}.conll").read_text(encoding="utf-8") + "Zoé X X B-PER\nsmiled X X O\n\n"
         files[name] = tmp_path / f"{name}.latin1.conll"
         files[name].write_bytes(text.encode("iso-8859-1"))
-    out = train_model(tmp_path, tiny_encoder, "torch", "--encoding", "iso-8859-1", "--tag-column", "3",
-                      train=files["train"], dev=files["dev"])
+    out = train_model(
+        tmp_path,
+        tiny_encoder,
+        "torch",
+        "--encoding",
+        "iso-8859-1",
+        "--tag-column",
+        "3",
+        train=files["train"],
+        dev=files["dev"],
+    )
     meta = json.loads((out / "annotator.json").read_text())
     assert meta["conll_format"] == {"tag_column": 3, "scheme": None, "encoding": "iso-8859-1"}
     scores = rescore(out)  # the default format (utf-8) would stop at "Zoé": not valid utf-8

@@ -34,8 +34,9 @@ def corpus(tmp_path_factory) -> Path:
 
 
 def run(corpus: Path, out: Path, model: Path, **kwargs):
-    return annotate([str(corpus)], out, config=AnnotateConfig(model=model, progress=False, batch_size=16,
-                                                              device="cpu", **kwargs))
+    return annotate(
+        [str(corpus)], out, config=AnnotateConfig(model=model, progress=False, batch_size=16, device="cpu", **kwargs)
+    )
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
@@ -62,7 +63,8 @@ def test_streamed_documents_have_the_spans_of_whole_ones(tmp_path, corpus, rando
     assert len(whole) == len(streamed) == 150
     for a, b in zip(whole, streamed):
         assert [(e["start"], e["end"], e["label"]) for e in a["entities"]] == [
-            (e["start"], e["end"], e["label"]) for e in b["entities"]]
+            (e["start"], e["end"], e["label"]) for e in b["entities"]
+        ]
         # the pieces run in other batches of windows than the whole document: float noise at most
         assert all(abs(x["score"] - y["score"]) <= 2e-4 for x, y in zip(a["entities"], b["entities"]))
     assert [r for r in whole if len(r["text"]) <= 5_000] == [r for r in streamed if len(r["text"]) <= 5_000]
@@ -80,8 +82,11 @@ def test_kill_9_during_a_multi_worker_run_then_resume_with_other_workers(tmp_pat
         out.write("not json\n")
     common = ["-m", random_model, corpus, "--batch-size", "8", "-q", "--device", "cpu"]
     reference = tmp_path / "ref.jsonl"
-    done = subprocess.run([sys.executable, "-m", "annotator", "annotate", *map(str, common), "-o", reference,
-                           "--workers", "0"], check=False, capture_output=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "annotator", "annotate", *map(str, common), "-o", reference, "--workers", "0"],
+        check=False,
+        capture_output=True,
+    )
     assert done.returncode == 0, done.stderr.decode()
     out = tmp_path / "out.jsonl"
     proc = _run_cli(["annotate", *common, "-o", out, "--workers", "2"])
@@ -128,13 +133,33 @@ def test_the_gpu_benchmark_runs_its_cpu_path(tmp_path, random_model):
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(make_texts(12))))
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(["bash", str(root / "benchmarks" / "gpu.sh"), "--device", "cpu", "--model", str(random_model),
-                           "--corpus", str(corpus), "--repeat", "2", "--pipeline-docs", "3"],
-                          capture_output=True, text=True, env={**os.environ, "PYTHON": sys.executable}, check=False,
-                          timeout=600)
+    done = subprocess.run(
+        [
+            "bash",
+            str(root / "benchmarks" / "gpu.sh"),
+            "--device",
+            "cpu",
+            "--model",
+            str(random_model),
+            "--corpus",
+            str(corpus),
+            "--repeat",
+            "2",
+            "--pipeline-docs",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+        check=False,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
-    table = done.stdout[done.stdout.index("| method |"):]
-    for method in ("| annotate (bf16, --workers auto, JSONL in, parquet out) |", "| bare forward bf16 (ceiling) |",
-                   "| transformers pipeline (batch 32, bf16) |"):
+    table = done.stdout[done.stdout.index("| method |") :]
+    for method in (
+        "| annotate (bf16, --workers auto, JSONL in, parquet out) |",
+        "| bare forward bf16 (ceiling) |",
+        "| transformers pipeline (batch 32, bf16) |",
+    ):
         assert method in table
     assert "24 documents" in done.stdout

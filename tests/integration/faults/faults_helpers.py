@@ -26,9 +26,16 @@ class Result:
 
 def cli(*args, stdin: bytes | None = None, env: dict | None = None, preexec=None, timeout: float = 300) -> Result:
     """Run ``python -m annotator ARGS`` in a subprocess (real stdin, real exit code, real stderr)."""
-    proc = subprocess.run([sys.executable, "-m", "annotator", *map(str, args)], input=stdin, capture_output=True,
-                          cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}, preexec_fn=preexec,
-                          timeout=timeout, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "annotator", *map(str, args)],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})},
+        preexec_fn=preexec,
+        timeout=timeout,
+        check=False,
+    )
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 
 

@@ -31,13 +31,16 @@ def _records(path: Path) -> list[dict]:
 
 # -- lone surrogates: the reader-level validity rule ----------------------------------------------------
 
+
 def test_lone_surrogates_in_text_id_or_kept_field_are_rejects_and_the_run_finishes(tmp_path, model):
     data = tmp_path / "s.jsonl"
-    data.write_text('{"id": "a", "text": "John Smith lives in Paris."}\n'
-                    '{"id": "b", "text": "John \\ud800 Smith"}\n'
-                    '{"id": "c\\udc00", "text": "Mary went to Rome."}\n'
-                    '{"id": "d", "text": "Anna is here.", "meta": {"k": ["\\ud83d"]}}\n'
-                    '{"id": "e", "text": "Astral \\ud83d\\ude00 pairs are fine."}\n')
+    data.write_text(
+        '{"id": "a", "text": "John Smith lives in Paris."}\n'
+        '{"id": "b", "text": "John \\ud800 Smith"}\n'
+        '{"id": "c\\udc00", "text": "Mary went to Rome."}\n'
+        '{"id": "d", "text": "Anna is here.", "meta": {"k": ["\\ud83d"]}}\n'
+        '{"id": "e", "text": "Astral \\ud83d\\ude00 pairs are fine."}\n'
+    )
     out = tmp_path / "o.jsonl"
     result = invoke("annotate", "-m", model, data, "-o", out, "--keep-all", "-q")
     assert result.code == 0, result.stderr
@@ -62,6 +65,7 @@ def test_a_file_name_that_is_not_utf8_is_a_reject(tmp_path):
 
 # -- NUL bytes: per line, not per file ---------------------------------------------------------------
 
+
 def test_one_nul_byte_rejects_its_line_only(tmp_path):
     data = tmp_path / "n.jsonl"
     data.write_bytes(b'{"id": "a", "text": "one"}\n{"id": "b", "text": "t\x00wo"}\n{"id": "c", "text": "three"}\n')
@@ -71,6 +75,7 @@ def test_one_nul_byte_rejects_its_line_only(tmp_path):
 
 
 # -- NFD text and offsets ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", ["José García", "Zoë Ångström", "Nguyễn Thị Minh", "हिन्दी भाषा", "x\u0301\u0302y z"])
 def test_decomposed_text_keeps_words_whole_and_offsets_index_the_original(text):
@@ -88,10 +93,11 @@ def test_nfd_entities_cover_whole_words(model):
     words = {(a, b) for a, b in split_words(nfd)}
     starts, ends = {a for a, _ in words}, {b for _, b in words}
     for span in spans:
-        assert span.start in starts and span.end in ends, (span, nfd[span.start:span.end])
+        assert span.start in starts and span.end in ends, (span, nfd[span.start : span.end])
 
 
 # -- predict --------------------------------------------------------------------------------------------
+
 
 def test_predict_strips_crlf_from_stdin(model):
     result = cli("predict", "-m", model, "--json", stdin=b"Maria flew to Oslo.\r\nAnna met Bob.\r\n")
@@ -102,19 +108,27 @@ def test_predict_strips_crlf_from_stdin(model):
 def test_predict_with_invalid_utf8_on_stdin_is_one_line(model):
     result = cli("predict", "-m", model, stdin=b"good line\nbad \xff here\n")
     assert result.code == 2
-    assert result.error == ("Error: <stdin>:2: not valid UTF-8 (invalid start byte at byte 4) "
-                            "(pipe UTF-8 text, e.g. through `iconv -f cp1252 -t utf-8`)")
+    assert result.error == (
+        "Error: <stdin>:2: not valid UTF-8 (invalid start byte at byte 4) "
+        "(pipe UTF-8 text, e.g. through `iconv -f cp1252 -t utf-8`)"
+    )
 
 
 def test_predict_with_an_invalid_utf8_argument_is_one_line(model):
-    proc = subprocess.run([os.fsencode(sys.executable), b"-m", b"annotator", b"predict", b"-m", os.fsencode(model),
-                           b"ok", b"bad \xff"], capture_output=True, cwd=ROOT, check=False)
+    proc = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"annotator", b"predict", b"-m", os.fsencode(model), b"ok", b"bad \xff"],
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.decode().strip().splitlines()[-1] == (
-        "Error: argument 2: not valid UTF-8 (pass the text in UTF-8, or annotate the file with --encoding)")
+        "Error: argument 2: not valid UTF-8 (pass the text in UTF-8, or annotate the file with --encoding)"
+    )
 
 
 # -- directories with broken links --------------------------------------------------------------------------
+
 
 def test_symlink_loops_and_dangling_links_in_a_directory_are_rejects(tmp_path, model):
     corpus = tmp_path / "corpus"
@@ -135,11 +149,14 @@ def test_symlink_loops_and_dangling_links_in_a_directory_are_rejects(tmp_path, m
 
 # -- one bad kept field costs one record ------------------------------------------------------------------
 
+
 def test_a_kept_field_parquet_cannot_hold_rejects_that_record_only(tmp_path, model):
     data = tmp_path / "k.jsonl"
-    data.write_text('{"id": "a", "text": "Maria flew to Oslo.", "meta": {"x": 1}}\n'
-                    '{"id": "b", "text": "Anna met Bob.", "meta": "plain"}\n'
-                    '{"id": "c", "text": "Bob is here.", "meta": {"x": 2}}\n')
+    data.write_text(
+        '{"id": "a", "text": "Maria flew to Oslo.", "meta": {"x": 1}}\n'
+        '{"id": "b", "text": "Anna met Bob.", "meta": "plain"}\n'
+        '{"id": "c", "text": "Bob is here.", "meta": {"x": 2}}\n'
+    )
     out = tmp_path / "o.parquet"
     result = invoke("annotate", "-m", model, data, "-o", out, "--keep-all", "-q")
     assert result.code == 0, result.stderr
@@ -151,8 +168,16 @@ def test_a_kept_field_parquet_cannot_hold_rejects_that_record_only(tmp_path, mod
 
 def test_a_kept_value_json_cannot_hold_is_a_reject(tmp_path, model):
     data = tmp_path / "p.parquet"
-    pq.write_table(pa.table({"id": ["a", "b"], "text": ["Maria flew to Oslo.", "Anna met Bob."],
-                             "when": pa.array([b"ok", b"\xff"], pa.binary())}), data)
+    pq.write_table(
+        pa.table(
+            {
+                "id": ["a", "b"],
+                "text": ["Maria flew to Oslo.", "Anna met Bob."],
+                "when": pa.array([b"ok", b"\xff"], pa.binary()),
+            }
+        ),
+        data,
+    )
     out = tmp_path / "o.jsonl"
     result = invoke("annotate", "-m", model, data, "-o", out, "--keep-all", "-q")
     assert result.code == 0, result.stderr
@@ -162,10 +187,16 @@ def test_a_kept_value_json_cannot_hold_is_a_reject(tmp_path, model):
 
 # -- resume from stdin ---------------------------------------------------------------------------------------
 
+
 def _kill_after_parts(args: list[str], stdin: Path, parts: Path, n: int) -> None:
     with open(stdin, "rb") as handle:
-        proc = subprocess.Popen([sys.executable, "-m", "annotator", *args], stdin=handle, cwd=ROOT,
-                                stderr=subprocess.PIPE, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "annotator", *args],
+            stdin=handle,
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
         deadline = time.time() + 120
         while time.time() < deadline and proc.poll() is None:
             manifest = parts / "manifest.json"
@@ -187,16 +218,23 @@ def test_resume_from_stdin_refuses_other_data_and_continues_the_same(tmp_path, m
     _kill_after_parts(args, a, tmp_path / "o.jsonl.parts", 3)
     result = cli(*args, "--resume", stdin=b.read_bytes())
     assert result.code == 2
-    assert result.error.startswith(f"Error: cannot resume {out}: the input differs from the interrupted run's at "
-                                   "documents 1-4 (part 0); give the same input")
+    assert result.error.startswith(
+        f"Error: cannot resume {out}: the input differs from the interrupted run's at "
+        "documents 1-4 (part 0); give the same input"
+    )
     result = cli(*args, "--resume", stdin=a.read_bytes())
     assert result.code == 0, result.stderr
-    assert cli("annotate", "-m", model, "-", "-o", tmp_path / "ref.jsonl", "--batch-size", "4", "-q",
-               stdin=a.read_bytes()).code == 0
+    assert (
+        cli(
+            "annotate", "-m", model, "-", "-o", tmp_path / "ref.jsonl", "--batch-size", "4", "-q", stdin=a.read_bytes()
+        ).code
+        == 0
+    )
     assert out.read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
 
 
 # -- evaluate -----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("content", ["", "-DOCSTART- -X- -X- O\n\n", "\n\n  \n"])
 def test_evaluate_on_a_file_without_sentences_is_one_line(tmp_path, model, content):
@@ -204,8 +242,10 @@ def test_evaluate_on_a_file_without_sentences_is_one_line(tmp_path, model, conte
     path.write_text(content)
     result = invoke("evaluate", "-m", model, path, "--predictions", tmp_path / "p.txt")
     assert result.code == 2
-    assert result.error == (f"Error: {path}: holds no sentences (empty, or only -DOCSTART- lines) "
-                            "(give a CoNLL file with one `token ... TAG` line per word)")
+    assert result.error == (
+        f"Error: {path}: holds no sentences (empty, or only -DOCSTART- lines) "
+        "(give a CoNLL file with one `token ... TAG` line per word)"
+    )
     assert not (tmp_path / "p.txt").exists()
 
 
@@ -217,14 +257,19 @@ def test_evaluate_a_directory_says_so(tmp_path, model):
 
 # -- smaller surprises -------------------------------------------------------------------------------------
 
+
 def test_bf16_without_native_support_warns_in_one_line(model, monkeypatch):
     from annotator import tagging
 
     monkeypatch.setattr(tagging, "native_bf16", lambda device: False)
     result = invoke("predict", "-m", model, "--precision", "bf16", "Maria flew to Oslo.")
     assert result.code == 0
-    assert result.stderr.splitlines() == [("warning: --precision bf16 on a CPU without native bf16 is slower than "
-                                           "fp32 (emulated); drop --precision to get fp32 here")]
+    assert result.stderr.splitlines() == [
+        (
+            "warning: --precision bf16 on a CPU without native bf16 is slower than "
+            "fp32 (emulated); drop --precision to get fp32 here"
+        )
+    ]
 
 
 def test_records_of_every_kind_add_up(tmp_path):
@@ -244,9 +289,14 @@ def test_a_kept_field_whose_type_changes_between_batches_rejects_those_records(t
     result = invoke("annotate", "-m", model, data, "-o", out, "--keep-all", "-q", "--batch-size", "2")
     assert result.code == 0, result.stderr
     assert pq.read_table(out).column("id").to_pylist() == ["a0", "a1", "a2", "a3", "c"]
-    assert _rejects(tmp_path / "o.rejects.jsonl") == [{
-        "source": f"{data}:5", "id": "b", "reason": "cannot be written as parquet: kept field 'meta' does not fit the "
-        "column type struct<x: int64> of the records before it; give the field one type in every record"}]
+    assert _rejects(tmp_path / "o.rejects.jsonl") == [
+        {
+            "source": f"{data}:5",
+            "id": "b",
+            "reason": "cannot be written as parquet: kept field 'meta' does not fit the "
+            "column type struct<x: int64> of the records before it; give the field one type in every record",
+        }
+    ]
 
 
 def test_resume_from_stdin_that_ends_early_is_refused(tmp_path, model):
@@ -258,5 +308,7 @@ def test_resume_from_stdin_that_ends_early_is_refused(tmp_path, model):
     assert first.code == 2 and first.error.startswith("Error: <stdin>:5: not valid utf-8")
     short = cli(*args, "--resume", stdin="".join(lines[:2]).encode())
     assert short.code == 2
-    assert short.error == ("Error: cannot resume: the input holds 2 documents, fewer than the 4 the interrupted run "
-                           "had read; give the same input (the same data on standard input), or pass --force")
+    assert short.error == (
+        "Error: cannot resume: the input holds 2 documents, fewer than the 4 the interrupted run "
+        "had read; give the same input (the same data on standard input), or pass --force"
+    )

@@ -43,8 +43,11 @@ class EvilModel(BertForTokenClassification):
 @pytest.mark.parametrize("model_type", ["bert", "evil-bert"])
 def test_auto_map_never_prompts_and_never_runs_the_code(copy, model_type):
     (copy / "evil.py").write_text(EVIL)
-    _edit_config(copy, model_type=model_type, auto_map={"AutoConfig": "evil.EvilConfig",
-                                                        "AutoModelForTokenClassification": "evil.EvilModel"})
+    _edit_config(
+        copy,
+        model_type=model_type,
+        auto_map={"AutoConfig": "evil.EvilConfig", "AutoModelForTokenClassification": "evil.EvilModel"},
+    )
     tok = json.loads((copy / "tokenizer_config.json").read_text())
     tok["auto_map"] = {"AutoTokenizer": ["evil.EvilTokenizer", None]}
     (copy / "tokenizer_config.json").write_text(json.dumps(tok))
@@ -58,7 +61,8 @@ def test_auto_map_never_prompts_and_never_runs_the_code(copy, model_type):
         assert result.error == (
             f"Error: {copy / 'config.json'}: model type 'evil-bert' needs the directory's own Python code (auto_map), "
             "and annotator never runs code from a model directory; use a model of a type transformers knows "
-            "(bert, roberta, deberta-v2, ...)")
+            "(bert, roberta, deberta-v2, ...)"
+        )
 
 
 def test_truncated_safetensors_is_one_line_naming_the_file(copy):
@@ -67,8 +71,10 @@ def test_truncated_safetensors_is_one_line_naming_the_file(copy):
     result = invoke("predict", "--model", copy, "Maria flew to Oslo.")
     assert result.code == 1
     size = weights.stat().st_size
-    assert result.error == (f"Error: {weights}: truncated (the header announces {size + 1000:,} bytes, the file has "
-                            f"{size:,}); copy the directory again, or train it again with `annotator train`")
+    assert result.error == (
+        f"Error: {weights}: truncated (the header announces {size + 1000:,} bytes, the file has "
+        f"{size:,}); copy the directory again, or train it again with `annotator train`"
+    )
 
 
 @pytest.mark.parametrize("data", [b"", b"garbage" * 10, b"\xff" * 8 + b"{}"])
@@ -100,17 +106,21 @@ def test_a_pickle_weights_only_refuses_is_a_model_error(copy):
 def test_no_weights_at_all(copy):
     (copy / "model.safetensors").unlink()
     result = invoke("predict", "--model", copy, "x")
-    assert result.error == (f"Error: {copy} holds no weights (model.safetensors); copy the directory again, or "
-                            "train it again with `annotator train`")
+    assert result.error == (
+        f"Error: {copy} holds no weights (model.safetensors); copy the directory again, or "
+        "train it again with `annotator train`"
+    )
 
 
 def test_config_without_id2label_names_the_fix(copy):
     _edit_config(copy, id2label=None, label2id=None)
     result = invoke("predict", "--model", copy, "x")
     assert result.code == 1
-    assert result.error == (f"Error: {copy / 'config.json'} has no id2label, so it is no token-classification model; "
-                            "train a model with `annotator train`, or give config.json an id2label of IOB2 labels "
-                            '(e.g. {"0": "O", "1": "B-PER", "2": "I-PER"})')
+    assert result.error == (
+        f"Error: {copy / 'config.json'} has no id2label, so it is no token-classification model; "
+        "train a model with `annotator train`, or give config.json an id2label of IOB2 labels "
+        '(e.g. {"0": "O", "1": "B-PER", "2": "I-PER"})'
+    )
 
 
 def test_labels_outside_iob2_name_the_label(copy):
@@ -132,8 +142,11 @@ def test_every_from_pretrained_call_passes_trust_remote_code_false():
     import re
 
     root = Path(__file__).resolve().parents[3]
-    for path in [*(root / "annotator").rglob("*.py"), *(root / "training").rglob("*.py"),
-                 *(root / "benchmarks").rglob("*.py")]:
+    for path in [
+        *(root / "annotator").rglob("*.py"),
+        *(root / "training").rglob("*.py"),
+        *(root / "benchmarks").rglob("*.py"),
+    ]:
         for call in re.finditer(r"from_pretrained\((.*?)\)\n", path.read_text(), flags=re.DOTALL):
             args = call.group(1)
             assert "trust_remote_code=False" in args or "SAFE_LOAD" in args or "DIR" in args, (path, args)

@@ -33,6 +33,7 @@ def _annotate(model, *args) -> object:
 
 # -- never an input ---------------------------------------------------------------------------------
 
+
 def test_output_equal_to_the_input_is_refused_even_with_force(data, model):
     before = data.read_bytes()
     result = _annotate(model, data, "-o", data, "--force")
@@ -57,8 +58,18 @@ def test_rejects_onto_the_input_is_refused(data, model, tmp_path):
 
 def test_output_onto_the_file_stdin_reads_is_refused(data, model):
     before = data.read_bytes()
-    result = cli("annotate", "-m", model, "-q", "-", "-o", data, "--force", stdin=None,
-                 preexec=lambda: os.dup2(os.open(data, os.O_RDONLY), 0))
+    result = cli(
+        "annotate",
+        "-m",
+        model,
+        "-q",
+        "-",
+        "-o",
+        data,
+        "--force",
+        stdin=None,
+        preexec=lambda: os.dup2(os.open(data, os.O_RDONLY), 0),
+    )
     assert result.code == 2
     assert result.error == f"Error: output {data} is also an input; it would be overwritten: choose another path"
     assert data.read_bytes() == before
@@ -88,13 +99,16 @@ def test_devices_and_pipes_are_never_replaced(tmp_path, target):
 
 # -- never a file the run did not create, without --force ------------------------------------------
 
+
 def test_named_rejects_file_needs_force(data, model, tmp_path):
     rejects = tmp_path / "mine.txt"
     rejects.write_text("precious")
     result = _annotate(model, data, "-o", tmp_path / "o.jsonl", "--rejects", rejects)
     assert result.code == 2
-    assert result.error == (f"Error: {rejects} exists (the rejects of an earlier run?); pass --force to replace it, "
-                            "or name another file with --rejects")
+    assert result.error == (
+        f"Error: {rejects} exists (the rejects of an earlier run?); pass --force to replace it, "
+        "or name another file with --rejects"
+    )
     assert rejects.read_text() == "precious"
 
 
@@ -110,13 +124,16 @@ def test_format_that_contradicts_the_suffix_is_refused_unless_forced(data, model
     out = tmp_path / "x.jsonl.out.jsonl"
     result = _annotate(model, data, "-o", out, "--format", "parquet")
     assert result.code == 2
-    assert result.error == (f"Error: --format parquet does not match the suffix of {out} (a jsonl name); name the "
-                            "output x.jsonl.out.parquet, or pass --force to write parquet under that name")
+    assert result.error == (
+        f"Error: --format parquet does not match the suffix of {out} (a jsonl name); name the "
+        "output x.jsonl.out.parquet, or pass --force to write parquet under that name"
+    )
     assert _annotate(model, data, "-o", out, "--format", "parquet", "--force").code == 0
     assert out.read_bytes()[:4] == b"PAR1"
 
 
 # -- own outputs in an input directory ---------------------------------------------------------------
+
 
 def test_output_inside_an_input_directory_is_never_read_back(data, model, tmp_path):
     out = tmp_path / "out.jsonl"
@@ -134,29 +151,38 @@ def test_output_inside_an_input_directory_is_never_read_back(data, model, tmp_pa
 
 # -- failed starts -------------------------------------------------------------------------------------
 
+
 def test_a_failed_start_leaves_no_parts_directory(data, model, tmp_path):
     out = tmp_path / "o.jsonl"
     result = _annotate(model, data, "-o", out, "--window-overlap", "1000")
     assert result.code == 2
-    assert result.error == "Error: --window-overlap 1000 is more than half of this model's window (126 subwords); use at most 63"
+    assert (
+        result.error
+        == "Error: --window-overlap 1000 is more than half of this model's window (126 subwords); use at most 63"
+    )
     assert not (tmp_path / "o.jsonl.parts").exists()
     assert _annotate(model, data, "-o", out).code == 0  # a plain rerun works
 
 
 # -- the lock -------------------------------------------------------------------------------------------
 
+
 def test_a_second_run_on_a_live_output_is_refused_by_name(data, model, tmp_path):
     out = tmp_path / "o.jsonl"
-    code = ("import sys, time\nfrom annotator.outputs import RunLock\n"
-            f"RunLock({str(out)!r}).acquire()\nprint('held', flush=True)\ntime.sleep(60)")
+    code = (
+        "import sys, time\nfrom annotator.outputs import RunLock\n"
+        f"RunLock({str(out)!r}).acquire()\nprint('held', flush=True)\ntime.sleep(60)"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE)
     try:
         assert holder.stdout.readline() == b"held\n"
         for flag in ("--force", "--resume"):
             result = _annotate(model, data, "-o", out, flag)
             assert result.code == 2
-            assert result.error == (f"Error: {out} is being written by another run (pid {holder.pid}, see {out}.lock); "
-                                    "wait for it to end, or stop it first")
+            assert result.error == (
+                f"Error: {out} is being written by another run (pid {holder.pid}, see {out}.lock); "
+                "wait for it to end, or stop it first"
+            )
     finally:
         holder.kill()
         holder.wait()
@@ -176,6 +202,7 @@ def test_lock_in_process(tmp_path):
 
 # -- atomic writes and failed writes ----------------------------------------------------------------
 
+
 def test_atomic_write_keeps_the_old_file_on_error(tmp_path):
     target = tmp_path / "t.txt"
     target.write_text("old")
@@ -187,8 +214,11 @@ def test_atomic_write_keeps_the_old_file_on_error(tmp_path):
 
 def test_a_file_size_limit_is_one_line_and_resumable(data, model, tmp_path):
     big = tmp_path / "big.jsonl"
-    big.write_text("".join(json.dumps({"id": i, "text": "Maria Lindqvist flew from Oslo to Toronto. " * 20}) + "\n"
-                           for i in range(60)))
+    big.write_text(
+        "".join(
+            json.dumps({"id": i, "text": "Maria Lindqvist flew from Oslo to Toronto. " * 20}) + "\n" for i in range(60)
+        )
+    )
     out = tmp_path / "o.jsonl"
 
     def limit():
@@ -197,8 +227,10 @@ def test_a_file_size_limit_is_one_line_and_resumable(data, model, tmp_path):
     result = cli("annotate", "-m", model, "-q", big, "-o", out, "--batch-size", "4", preexec=limit)
     assert result.code == 1, result.stderr
     assert result.error.startswith("Error: cannot write ")
-    assert result.error.endswith(": File too large; raise the file-size limit (ulimit -f) or write smaller shards "
-                                 "with --shard-size, then continue with --resume")
+    assert result.error.endswith(
+        ": File too large; raise the file-size limit (ulimit -f) or write smaller shards "
+        "with --shard-size, then continue with --resume"
+    )
     resumed = cli("annotate", "-m", model, "-q", big, "-o", out, "--batch-size", "4", "--resume")
     assert resumed.code == 0, resumed.stderr
     reference = cli("annotate", "-m", model, "-q", big, "-o", tmp_path / "ref.jsonl", "--batch-size", "4")
@@ -210,11 +242,16 @@ def test_no_space_is_one_line_naming_the_path_and_the_fix(tmp_path):
 
     from annotator.outputs import output_error
 
-    error = output_error(tmp_path / "o.jsonl.parts" / "part-00003.jsonl", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
-                         resumable=True)
+    error = output_error(
+        tmp_path / "o.jsonl.parts" / "part-00003.jsonl",
+        OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+        resumable=True,
+    )
     assert isinstance(error, OutputError)
-    assert str(error) == (f"cannot write {tmp_path}/o.jsonl.parts/part-00003.jsonl: No space left on device; "
-                          "free some space, then continue with --resume")
+    assert str(error) == (
+        f"cannot write {tmp_path}/o.jsonl.parts/part-00003.jsonl: No space left on device; "
+        "free some space, then continue with --resume"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
@@ -225,7 +262,10 @@ def test_an_unwritable_directory_is_one_line(data, model, tmp_path):
     try:
         result = _annotate(model, data, "-o", locked / "o.jsonl")
         assert result.code == 2
-        assert result.error == f"Error: output {locked / 'o.jsonl'}: the directory {locked} is not writable; choose another path"
+        assert (
+            result.error
+            == f"Error: output {locked / 'o.jsonl'}: the directory {locked} is not writable; choose another path"
+        )
     finally:
         locked.chmod(0o700)
 
@@ -257,6 +297,7 @@ def test_export_never_writes_onto_its_input(tmp_path):
 
 # -- kill -9 at random moments ------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_kill_9_at_random_moments_then_resume_is_byte_identical(model, tmp_path):
     import random
@@ -264,8 +305,13 @@ def test_kill_9_at_random_moments_then_resume_is_byte_identical(model, tmp_path)
     corpus = tmp_path / "c.jsonl"
     rng = random.Random(5)
     words = ["Maria", "Lindqvist", "flew", "to", "Oslo", "and", "Vantor", "Labs", "met", "Anna", "."]
-    corpus.write_text("".join(json.dumps({"id": i, "text": " ".join(rng.choice(words) for _ in range(rng.randint(3, 60)))})
-                              + "\n" for i in range(400)) + "not json\n")
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": i, "text": " ".join(rng.choice(words) for _ in range(rng.randint(3, 60)))}) + "\n"
+            for i in range(400)
+        )
+        + "not json\n"
+    )
     common = ["-m", model, corpus, "--batch-size", "8", "-q"]
     assert cli("annotate", *common, "-o", tmp_path / "ref.jsonl").code == 0
     out = tmp_path / "out.jsonl"
@@ -296,5 +342,8 @@ def test_a_run_killed_while_it_cleaned_up_is_complete(data, model, tmp_path):
     (leftovers / "part-00003.jsonl").write_text("{}\n")
     result = _annotate(model, data, "-o", out, "--resume")
     assert result.code == 2
-    assert result.error == f"Error: {out} exists; pass --force to overwrite it (it is complete: there is nothing to resume)"
+    assert (
+        result.error
+        == f"Error: {out} exists; pass --force to overwrite it (it is complete: there is nothing to resume)"
+    )
     assert not leftovers.exists()
