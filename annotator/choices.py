@@ -18,6 +18,7 @@ Precision = Literal["auto", "fp32", "bf16"]  # auto: bf16 where the hardware run
 Quantization = Literal["none", "int8"]  # int8: dynamic quantization of the linear layers (CPU)
 Context = Literal["document", "sentence"]  # what a window packs: consecutive sentences, or one
 TrainContext = Literal["auto", "document", "sentence"]  # auto: document only where the data has -DOCSTART-
+Engine = Literal["local", "ray"]  # annotate on this machine, or on a Ray cluster with Ray Data
 Keep = Literal["best", "last"]  # which epoch train keeps: the best by dev F1, or the last (final fit)
 Backend = Literal["trainer", "torch"]  # transformers' Trainer, or our loop
 SaveDtype = Literal["float32", "float16"]  # precision of the saved weights (the config always says float32)

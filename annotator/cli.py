@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .choices import Backend, InputFormat, Keep, OutputFormat, SaveDtype, TrainContext
+from .choices import Backend, Engine, InputFormat, Keep, OutputFormat, SaveDtype, TrainContext
 from .cli_options import EXIT_CODES, choice, conll_options, decoding_option, device_option, precision_options
 from .errors import AnnotatorError, AnnotatorWarning, ConfigError, InputFormatError, ModelError
 
@@ -474,7 +474,7 @@ record). A killed or failed run can be continued with --resume."""
 )
 @click.option(
     "--engine",
-    type=click.Choice(["local", "ray"]),
+    type=choice(Engine),
     default="local",
     show_default=True,
     help='local: this machine; ray: a Ray cluster with Ray Data (pip install -e ".[ray]"), OUTPUT is '

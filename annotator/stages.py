@@ -585,16 +585,21 @@ def stream_spans(preparer: Preparer, text: str, run_forward) -> list[Span]:
     return list(iter_streamed_spans(preparer, text, run_forward))
 
 
-def serialize_jsonl(records: Sequence, spans: Sequence[Sequence[Span]], *, include_text: bool = True) -> bytes:
+def serialize_jsonl(records: Sequence, spans: Sequence[Sequence[Span]], *, include_text: bool = True) -> bytes | None:
     """The JSONL lines of ``records`` (:class:`annotator.records.Record`) with their ``spans``: the bytes
-    :class:`annotator.writers.JsonlWriter` writes (so a worker can serialize its batch)."""
+    :class:`annotator.writers.JsonlWriter` writes (so a worker can serialize its batch). ``None`` when a
+    record cannot be written: the part writer then turns that record into a reject."""
     import io
 
     from .records import Annotated
+    from .writers import WRITE_ERRORS
     from .writers.jsonl import JsonlWriter
 
     buffer = io.BytesIO()
-    JsonlWriter(buffer, include_text=include_text).write([Annotated(r, tuple(s)) for r, s in zip(records, spans)])
+    try:
+        JsonlWriter(buffer, include_text=include_text).write([Annotated(r, tuple(s)) for r, s in zip(records, spans)])
+    except WRITE_ERRORS:
+        return None
     return buffer.getvalue()
 
 
