@@ -1,4 +1,5 @@
-"""The report of the default model on CoNLL-2003 test: one evaluation run (module fixture), several checks."""
+"""The default model on CoNLL-2003 test: one evaluation run (module fixture), several checks: its F1 (it guards the
+shipped model), agreement with the reference conlleval, and the report."""
 
 from __future__ import annotations
 
@@ -14,21 +15,34 @@ from annotator.model import DEFAULT_MODEL_DIR
 
 @pytest.fixture(scope="module")
 def conll_report(tmp_path_factory, shared_data):
-    """``(report dict, HTML text)`` of `annotator evaluate ../shared/data/conll2003/test.txt --report r.html`."""
+    """``(report dict, HTML text, predictions text)`` of `annotator evaluate ../shared/data/conll2003/test.txt
+    --report r.html --predictions pred.txt`."""
     test_file = shared_data / "conll2003" / "test.txt"
     if not test_file.is_file():
         pytest.skip(f"CoNLL-2003 not found at {test_file} (reference data lives in ../shared/data)")
     if not (DEFAULT_MODEL_DIR / "config.json").is_file():
         pytest.skip("the default model is not in this checkout")
     tmp = tmp_path_factory.mktemp("conll_report")
-    html, out = tmp / "r.html", tmp / "r.json"
-    result = CliRunner().invoke(main, ["evaluate", str(test_file), "--report", str(html), "-o", str(out)])
+    html, out, pred = tmp / "r.html", tmp / "r.json", tmp / "pred.txt"
+    result = CliRunner().invoke(
+        main, ["evaluate", str(test_file), "--report", str(html), "-o", str(out), "--predictions", str(pred)]
+    )
     assert result.exit_code == 0, result.output
-    return json.loads(out.read_text()), html.read_text(encoding="utf-8")
+    return json.loads(out.read_text()), html.read_text(encoding="utf-8"), pred.read_text(encoding="utf-8")
+
+
+def test_the_default_model_scores_as_its_card_and_as_conlleval_counts(conll_report):
+    import conlleval
+
+    report, _, predictions = conll_report
+    assert (report["documents"], report["sentences"], report["tokens"]) == (231, 3453, 46435)
+    assert report["overall"]["f1"] >= 0.895  # the card: 0.8974 (fp32), 0.8973 (bf16)
+    ref = conlleval.evaluate(predictions.splitlines())
+    assert ref["overall"]["chunks"]["evals"]["f1"] == pytest.approx(report["overall"]["f1"], abs=1e-12)
 
 
 def test_every_part_is_in_the_page_with_the_numbers_of_the_json(conll_report, parse_report):
-    report, html = conll_report
+    report, html, _ = conll_report
     page = parse_report(html)
     assert page.sections == ["model", "scores", "errors", "confusion", "thresholds", "training", "worst"]
     assert page.mismatches(report) == []
@@ -43,7 +57,7 @@ def test_every_part_is_in_the_page_with_the_numbers_of_the_json(conll_report, pa
 
 
 def test_error_counts_add_up(conll_report):
-    report, _ = conll_report
+    report, _, _ = conll_report
     errors, c = report["errors"], report["errors"]["counts"]
     paired = c["correct"] + c["wrong_type"] + c["wrong_boundary"] + c["wrong_type_and_boundary"]
     assert errors["gold"] == paired + c["missed"] == sum(v["support"] for v in report["per_type"].values()) == 5648
@@ -59,7 +73,7 @@ def test_error_counts_add_up(conll_report):
 
 
 def test_worst_sentences_and_threshold_table(conll_report):
-    report, _ = conll_report
+    report, _, _ = conll_report
     worst = [s["errors"] for s in report["worst_sentences"]]
     assert worst == sorted(worst, reverse=True) and worst[-1] >= 1
     rows = report["thresholds"]
