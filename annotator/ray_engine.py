@@ -362,7 +362,7 @@ def annotate_on_ray(
     """
     from .model import resolve_model_dir
     from .outputs import Inputs, RunLock, check_output
-    from .run import _input_id, default_rejects_path, own_paths
+    from .run import default_rejects_path, own_paths, run_fingerprint
     from .writers import format_for
 
     called = time.perf_counter()
@@ -385,20 +385,7 @@ def annotate_on_ray(
     check_output(output, inputs=reads, force=True, directory=True)  # never an input; existence is _start's
     check_output(rejects_path, inputs=reads, force=True, what="--rejects")
     model_dir = resolve_model_dir(config.model)
-    fingerprint = {
-        "engine": "ray",
-        "inputs": [_input_id(f) for f in files],
-        "model": str(model_dir.resolve()),
-        "format": fmt,
-        "reader": repr(config.reader),
-        "decoding": config.decoding,
-        "quantize": config.quantize,
-        "precision": config.precision,
-        "batch_size": config.batch_size,
-        "batch_tokens": config.batch_tokens,
-        "window_overlap": config.window_overlap,
-        "include_text": config.include_text,
-    }
+    fingerprint = run_fingerprint(files, model_dir, fmt, config, engine="ray", batch_tokens=config.batch_tokens)
     with RunLock(output):
         return _run(ray, files, output, fingerprint, rejects_path, model_dir, fmt, config, options, called)
 

@@ -119,20 +119,7 @@ def annotate(
         rejects=rejects_path,
         rejects_replaceable=config.rejects is None,
     )
-    fingerprint = {  # what must not change between a run and its --resume
-        "inputs": [_input_id(f) for f in files],
-        "model": str(model_dir.resolve()),
-        "format": fmt,
-        "reader": repr(config.reader),
-        "decoding": config.decoding,
-        "quantize": config.quantize,
-        "precision": config.precision,
-        "batch_size": config.batch_size,
-        "device": device.type,
-        "batch_tokens": batch_tokens,
-        "window_overlap": config.window_overlap,
-        "include_text": config.include_text,
-    }
+    fingerprint = run_fingerprint(files, model_dir, fmt, config, device=device.type, batch_tokens=batch_tokens)
     with RunLock(output):
         stats = store.start(fingerprint, resume=config.resume, force=config.force)  # the parts already done
         stats.resumed_from, stats.resumed_words = stats.read, stats.words
@@ -145,6 +132,24 @@ def annotate(
     stats.output = output
     stats.rejects = rejects_path if stats.rejected else None
     return stats
+
+
+def run_fingerprint(files, model_dir: Path, fmt: str, config: AnnotateConfig, **engine: object) -> dict:
+    """What must not change between a run and its ``--resume`` (either engine; ``engine`` adds its own
+    settings). ``workers`` is not in it: any number of workers gives the same bytes."""
+    return {
+        "inputs": [_input_id(f) for f in files],
+        "model": str(model_dir.resolve()),
+        "format": fmt,
+        "reader": repr(config.reader),
+        "decoding": config.decoding,
+        "quantize": config.quantize,
+        "precision": config.precision,
+        "batch_size": config.batch_size,
+        "window_overlap": config.window_overlap,
+        "include_text": config.include_text,
+        **engine,
+    }
 
 
 def own_paths(output: Path, rejects: Path) -> list[Path]:
