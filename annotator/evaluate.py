@@ -257,25 +257,18 @@ def write_reports(report: Report, *, output: str | Path | None = None, html: str
         atomic_write_text(html, render_report(report))
 
 
-def write_model_report(
-    model_dir: str | Path,
-    *,
-    tagger: WordTagger,
-    documents: Iterable[list[Sentence]],
-    files: Sequence[str | Path] = (),
-    examples: int = DEFAULT_EXAMPLES,
-) -> Report:
-    """Write ``report.json`` and ``report.html`` for ``documents`` (a trained model's dev set) into
-    ``model_dir``, which must already hold its annotator.json (the model card facts and history)."""
-    result = score_tagged(tag_documents(documents, tagger), files=files, examples=examples)
-    result["model"] = str(model_dir)
-    result["decoding"] = tagger.decoding
-    result["quantize"] = "none"
-    result["precision"] = "bf16" if tagger.bf16 else "fp32"
-    result["model_card"] = model_card(model_dir)
-    result["comparison"] = None
-    write_reports(result, output=Path(model_dir) / "report.json", html=Path(model_dir) / "report.html")
-    return result
+def write_model_report(model_dir: str | Path, *, report: Report, tagger: WordTagger) -> Report:
+    """Write ``report`` (:func:`score_tagged` of a trained model's dev set, scored with ``tagger``) as
+    ``report.json`` and ``report.html`` into ``model_dir``, which must already hold its annotator.json
+    (the model card facts and history)."""
+    report["model"] = str(model_dir)
+    report["decoding"] = tagger.decoding
+    report["quantize"] = "none"
+    report["precision"] = "bf16" if tagger.bf16 else "fp32"
+    report["model_card"] = model_card(model_dir)
+    report["comparison"] = None
+    write_reports(report, output=Path(model_dir) / "report.json", html=Path(model_dir) / "report.html")
+    return report
 
 
 def format_report(report: Report) -> str:

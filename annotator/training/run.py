@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..conll import ConllFormat, detect_file_scheme
 from ..errors import AnnotatorWarning, ConfigError, InputFormatError, ModelError
-from ..evaluate import write_model_report
+from ..evaluate import score_tagged, tag_documents, write_model_report
 from ..model import (
     META_FILE,
     base_model_name,
@@ -211,7 +211,9 @@ def _finish(
         precision="fp32",  # card scores: fp32
         word_shapes=config.word_shapes,
     )
-    dev_scores = score_model(dev_split, tagger)
+    # dev is tagged once: its scores for the card and its report (error kinds, thresholds, ...)
+    dev_report = score_tagged(tag_documents(dev_split.documents, tagger), files=[config.dev])
+    dev_scores: Scores = {"overall": dev_report["overall"], "per_type": dev_report["per_type"]}
     test_scores = score_model(test_split, tagger) if test_split else None
 
     save_weights(model, out, save_dtype=config.save_dtype)
@@ -248,7 +250,7 @@ def _finish(
     }
     atomic_write_text(out / META_FILE, json.dumps(meta, indent=2) + "\n")
     write_card(out / "README.md", meta)
-    write_model_report(out, tagger=tagger, documents=dev_split.documents, files=[config.dev])  # report.html, .json
+    write_model_report(out, report=dev_report, tagger=tagger)  # report.html, report.json
     return TrainResult(out, history, dev_scores, test_scores, train_seconds)
 
 
