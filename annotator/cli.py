@@ -82,7 +82,14 @@ def work_offline() -> None:
     show_default=True,
     help="transformers' Trainer, or the project's own PyTorch loop.",
 )
-@click.option("--train", "train_file", type=click.Path(path_type=Path), required=True, help="Training CoNLL file.")
+@click.option(
+    "--train",
+    "train_files",
+    type=click.Path(path_type=Path),
+    required=True,
+    multiple=True,
+    help="Training CoNLL file; repeat it to train on several files as one set (a final fit on train + dev).",
+)
 @click.option(
     "--dev",
     "dev_file",
@@ -161,7 +168,7 @@ def train(**opts) -> None:
     from .training import train as run_training
 
     config = TrainConfig(
-        train=opts["train_file"],
+        train=opts["train_files"][0] if len(opts["train_files"]) == 1 else tuple(opts["train_files"]),
         dev=opts["dev_file"],
         test=opts["test_file"],
         output=opts["output"],

@@ -50,6 +50,8 @@ def write_card(path: Path, meta: dict) -> None:
     hp = meta["hyperparameters"]
     data = meta["data"]
     dev_role = "model selection" if hp.get("keep", "best") == "best" else "scored each epoch; the last epoch is kept"
+    if data["dev"].get("trained_on"):
+        dev_role += "; also a training file, so its scores are not held out"
     types = sorted({label[2:] for label in meta["labels"] if label != "O"})
     lines = [
         "---",

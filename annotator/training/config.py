@@ -16,7 +16,7 @@ CHECKPOINTS = "_checkpoints"  # inside the output directory: the epoch checkpoin
 
 @dataclass(frozen=True)
 class TrainConfig:
-    train: Path
+    train: Path | tuple[Path, ...]  # several files: read one after another, as one training set
     dev: Path
     output: Path
     backend: Backend = "trainer"
@@ -66,8 +66,9 @@ class TrainConfig:
             raise ConfigError("--max-length must be between 8 and 512 subword tokens")
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError("--max-steps must be at least 1")
-        for name in ("train", "dev", "test"):
-            path = getattr(self, name)
+        if not self.train_files:
+            raise ConfigError("--train: give at least one training file")
+        for name, path in [("train", p) for p in self.train_files] + [("dev", self.dev), ("test", self.test)]:
             if path is not None and not Path(path).is_file():
                 raise ConfigError(f"--{name} {path}: no such file")
         if self.base_model is not None and not (Path(self.base_model) / "config.json").is_file():
@@ -76,7 +77,7 @@ class TrainConfig:
             raise ConfigError("use just one of --resume and --force")
         out = Path(self.output)
         reads = Inputs.of(
-            [p for p in (self.train, self.dev, self.test) if p is not None],
+            [p for p in (*self.train_files, self.dev, self.test) if p is not None],
             dirs=[self.base_model] if self.base_model is not None else [],
         )
         check_output(out, inputs=reads, force=True, directory=True, what="--output")
@@ -87,13 +88,28 @@ class TrainConfig:
             )
 
     @property
+    def train_files(self) -> tuple[Path, ...]:
+        return tuple(Path(p) for p in self.train) if isinstance(self.train, tuple) else (Path(self.train),)
+
+    @property
+    def train_label(self) -> str:
+        """The training file(s) as messages and the model card name them."""
+        return " + ".join(str(p) for p in self.train_files)
+
+    @property
+    def dev_in_train(self) -> bool:
+        """The dev file is one of the training files (a final fit): its scores are not held out."""
+        dev = Path(self.dev).resolve()
+        return any(Path(p).resolve() == dev for p in self.train_files)
+
+    @property
     def resolved_context(self) -> str:
         """``document`` or ``sentence``: ``auto`` follows the data, document context only where the
         training file marks documents (a file without ``-DOCSTART-``, such as WNUT-2017, would
         otherwise make unrelated sentences each other's context)."""
         if self.context != "auto":
             return self.context
-        return "document" if has_document_markers(self.train) else "sentence"
+        return "document" if all(has_document_markers(p) for p in self.train_files) else "sentence"
 
     @property
     def hyperparameters(self) -> dict:
@@ -118,5 +134,6 @@ class TrainConfig:
     @property
     def fingerprint(self) -> dict:
         """What must not change between a training run and its --resume."""
-        data = {k: str(getattr(self, k)) for k in ("train", "dev", "base_model", "scheme", "encoding", "tag_column")}
+        data = {k: str(getattr(self, k)) for k in ("dev", "base_model", "scheme", "encoding", "tag_column")}
+        data["train"] = self.train_label
         return {**self.hyperparameters, **data, "device": self.device}

@@ -25,14 +25,17 @@ class Split:
         return [list(s.tags) for s in self.sentences]
 
 
-def load_split(path: Path, encoder: WindowEncoder, fmt: ConllFormat) -> Split:
-    documents = list(read_documents(path, fmt=fmt))
+def load_split(paths: Path | Sequence[Path], encoder: WindowEncoder, fmt: ConllFormat) -> Split:
+    """One file, or several read one after another as one split (a final fit on train + dev);
+    windows never cross a file or document boundary."""
+    files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    documents = [doc for path in files for doc in read_documents(path, fmt=fmt)]
     sentences: list[Sentence] = []
     windows: list[Window] = []
     for doc in documents:
         windows += encoder.encode([s.words for s in doc], first_index=len(sentences))
         sentences += doc
-    return Split(Path(path), documents, sentences, windows)
+    return Split(files[0], documents, sentences, windows)
 
 
 def label_set_of(sentences: Sequence[Sentence]) -> LabelSet:

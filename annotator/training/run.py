@@ -57,7 +57,7 @@ def train(config: TrainConfig) -> TrainResult:
     context = config.resolved_context
     encoder = WindowEncoder(tokenizer, max_length=config.max_length, context=context, word_shapes=config.word_shapes)
 
-    train_split = load_split(config.train, encoder, fmt)
+    train_split = load_split(config.train_files, encoder, fmt)
     dev_split = load_split(config.dev, encoder, fmt)
     test_split = load_split(config.test, encoder, fmt) if config.test else None
     for option, split in (("--train", train_split), ("--dev", dev_split), ("--test", test_split)):
@@ -70,7 +70,7 @@ def train(config: TrainConfig) -> TrainResult:
             )
     labels = label_set_of(train_split.sentences)
     if not labels.types:
-        raise ModelError(f"{config.train}: the training data holds no entity at all")
+        raise ModelError(f"{config.train_label}: the training data holds no entity at all")
     for option, split in (("--dev", dev_split), ("--test", test_split)):
         if split is None:
             continue
@@ -78,7 +78,7 @@ def train(config: TrainConfig) -> TrainResult:
         if unseen:
             warnings.warn(
                 f"{split.path}: entity type{'s' if len(unseen) > 1 else ''} {', '.join(unseen)} of {option} "
-                f"never occur{'' if len(unseen) > 1 else 's'} in --train {config.train}; the model cannot "
+                f"never occur{'' if len(unseen) > 1 else 's'} in --train {config.train_label}; the model cannot "
                 "predict them, so they count as misses",
                 AnnotatorWarning,
                 stacklevel=2,
@@ -229,12 +229,16 @@ def _finish(
         "base_model_name": base_model_name(base),
         "data": {
             "train": {
-                "path": str(config.train),
+                "path": config.train_label,
                 "sentences": len(train_split.sentences),
                 "documents": len(train_split.documents),
-                "scheme": config.scheme or detect_file_scheme(config.train, fmt),
+                "scheme": config.scheme or detect_file_scheme(config.train_files[0], fmt),
             },
-            "dev": {"path": str(config.dev), "sentences": len(dev_split.sentences)},
+            "dev": {
+                "path": str(config.dev),
+                "sentences": len(dev_split.sentences),
+                "trained_on": config.dev_in_train,
+            },
             "test": {"path": str(config.test), "sentences": len(test_split.sentences)} if test_split else None,
         },
         "hyperparameters": config.hyperparameters,
