@@ -194,3 +194,30 @@ def test_keep_last_is_recorded_and_named_in_the_card(tmp_path, tiny_encoder, tra
     out = train_model(tmp_path, tiny_encoder, "torch", "--keep", "last")
     assert json.loads((out / "annotator.json").read_text())["hyperparameters"]["keep"] == "last"
     assert "dev (scored each epoch; the last epoch is kept)" in (out / "README.md").read_text()
+
+
+def test_repeated_train_files_are_one_training_set_and_a_trained_on_dev_is_marked(tmp_path, tiny_encoder, train_model):
+    first = tmp_path / "a.conll"
+    first.write_text("-DOCSTART- O\n\nBob B-PER\nsmiled O\n\n", encoding="utf-8")
+    second = tmp_path / "b.conll"
+    second.write_text("-DOCSTART- O\n\nAcme B-ORG\nCorp I-ORG\nwon O\n\nAnn B-PER\nleft O\n\n", encoding="utf-8")
+    out = train_model(
+        tmp_path, tiny_encoder, "torch", "--train", str(second), "--keep", "last", train=first, dev=second
+    )
+    meta = json.loads((out / "annotator.json").read_text())
+    assert meta["labels"] == ["O", "B-ORG", "I-ORG", "B-PER", "I-PER"]  # ORG occurs only in the second file
+    assert meta["data"]["train"] == {
+        "path": f"{first} + {second}",
+        "sentences": 3,
+        "documents": 2,
+        "scheme": "IOB2",
+    }
+    assert meta["data"]["dev"]["trained_on"] is True
+    assert meta["context"] == "document"
+    assert "also a training file, so its scores are not held out" in (out / "README.md").read_text()
+
+
+def test_a_held_out_dev_file_is_not_marked_as_trained_on(tiny_models):
+    meta = json.loads((tiny_models["torch"] / "annotator.json").read_text())
+    assert meta["data"]["dev"]["trained_on"] is False
+    assert "not held out" not in (tiny_models["torch"] / "README.md").read_text()
