@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .choices import Quantization, check
-from .errors import ConfigError, MissingDependencyError
+from .errors import ConfigError, MissingDependencyError, ModelError
 
 INSTALL_HINT = '--runtime onnx needs ONNX Runtime: pip install -e ".[onnx]" (onnxruntime, onnx)'
 OPSET = 17
@@ -125,8 +125,15 @@ def onnx_file(
         ) from None
     fp32 = target.with_name("model.onnx")
     if not fp32.is_file():
+        model = load_torch()
         with _atomic(fp32) as tmp:
-            export(load_torch(), tmp)
+            try:
+                export(model, tmp)
+            except Exception as exc:  # noqa: BLE001 - whatever the exporter cannot trace: one line, and the fix
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                raise ModelError(
+                    f"cannot export {model_dir} to ONNX ({type(model).__name__}: {first}); use --runtime torch"
+                ) from None
     if quantize == "int8" and not target.is_file():
         with _atomic(target) as tmp:
             quantize_int8(fp32, tmp, **(INT8_SETTINGS if settings is None else settings))
@@ -296,7 +303,12 @@ class OnnxTokenClassifier:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - onnxruntime's own error types: a damaged file
+            raise ModelError(
+                f"{path}: ONNX Runtime cannot load it ({str(exc).strip()[:300]}); delete it to export the model again"
+            ) from None
         self.input_names = tuple(i.name for i in self.session.get_inputs())
         self.path = Path(path)
         self.config = config

@@ -241,3 +241,15 @@ def test_quantize_int8_keeps_the_excluded_matmuls_in_fp32(tmp_path, random_model
 
 LAYER_MATMULS = ("attention/self/query", "attention/self/key", "attention/self/value", "attention/output/dense")
 LAYER_MATMULS += ("intermediate/dense", "output/dense")
+
+
+def test_a_damaged_cache_file_names_itself_and_the_fix(tmp_path, monkeypatch):
+    from annotator.errors import ModelError
+    from annotator.model import load_model
+
+    monkeypatch.setenv("ANNOTATOR_CACHE", str(tmp_path / "cache"))
+    src = _tiny_model_dir(tmp_path / "model")
+    path = load_model(src, device="cpu", runtime="onnx").model.path
+    path.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match=r"ONNX Runtime cannot load it .*; delete it to export the model again"):
+        load_model(src, device="cpu", runtime="onnx")
