@@ -297,6 +297,10 @@ def load_model(
 
     check(quantize, Quantization, what="--quantize")
     check_runtime(runtime, device=device)
+    if runtime == "onnx":
+        from .onnx_model import import_onnxruntime
+
+        import_onnxruntime()  # before any work: without it, nothing else matters
     model_dir = resolve_model_dir(path)
     dev = pick_device("cpu" if runtime == "onnx" else device)
     if quantize == "int8" and dev.type != "cpu":
@@ -336,9 +340,8 @@ def _load_onnx(model_dir: Path, *, quantize: str):
     import torch
     from transformers import AutoConfig
 
-    from .onnx_model import OnnxTokenClassifier, import_onnxruntime, onnx_file
+    from .onnx_model import OnnxTokenClassifier, onnx_file
 
-    import_onnxruntime()  # before any work: without it, nothing else matters
     check_known_type(model_dir, read_config(model_dir))
     check_weights(model_dir)
     path = onnx_file(model_dir, lambda: load_weights(model_dir, dtype=torch.float32), quantize=quantize)
