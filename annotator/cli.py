@@ -280,6 +280,7 @@ def evaluate(
     decoding,
     quantize,
     precision,
+    runtime,
     scheme,
     tag_column,
     encoding,
@@ -312,6 +313,7 @@ def evaluate(
         decoding=decoding,
         quantize=quantize,
         precision=precision,
+        runtime=runtime,
         fmt=ConllFormat(tag_column=tag_column, scheme=scheme, encoding=encoding),
     )
     click.echo(format_report(result))
@@ -328,7 +330,7 @@ def evaluate(
 @device_option
 @decoding_option
 @precision_options
-def predict(model, texts, as_json, device, decoding, quantize, precision) -> None:
+def predict(model, texts, as_json, device, decoding, quantize, precision, runtime) -> None:
     """Print the entities of a few TEXTS (or of each line of standard input when none are given)."""
     import json
 
@@ -349,7 +351,7 @@ def predict(model, texts, as_json, device, decoding, quantize, precision) -> Non
                 fix="pass the text in UTF-8, or annotate the file with --encoding",
             )
     results = predict_texts(
-        texts, model=model, device=device, decoding=decoding, quantize=quantize, precision=precision
+        texts, model=model, device=device, decoding=decoding, quantize=quantize, precision=precision, runtime=runtime
     )
     for i, result in enumerate(results):
         if as_json:
@@ -573,6 +575,7 @@ def annotate(
     decoding,
     quantize,
     precision,
+    runtime,
     quiet,
     verbose,
 ) -> None:
@@ -597,6 +600,7 @@ def annotate(
         decoding=decoding,
         quantize=quantize,
         precision=precision,
+        runtime=runtime,
         batch_size=batch_size,
         batch_tokens=batch_tokens,
         window_overlap=window_overlap,

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .choices import Decoding, Precision, Quantization, Scheme, values
+from .choices import Decoding, Precision, Quantization, Runtime, Scheme, values
 
 EXIT_CODES = """Exit codes: 0 success, 1 failure (model or runtime error), 2 bad input or usage."""
 
@@ -35,7 +35,16 @@ def decoding_option(f):
 
 
 def precision_options(f):
-    """--precision and --quantize: how the model computes."""
+    """--precision, --quantize and --runtime: how the model computes."""
+    f = click.option(
+        "--runtime",
+        type=choice(Runtime),
+        default="torch",
+        show_default=True,
+        help="onnx: export the model to ONNX once (cached in $ANNOTATOR_CACHE, else ~/.cache/annotator) and "
+        "run it with ONNX Runtime on the CPU, in fp32 or with --quantize int8 its dynamic int8 "
+        "(needs pip install 'annotator[onnx]'; see BENCHMARKS.md).",
+    )(f)
     f = click.option(
         "--precision",
         type=choice(Precision),
@@ -43,13 +52,14 @@ def precision_options(f):
         show_default=True,
         help="auto: bf16 where the hardware runs it natively (CUDA; CPUs with AVX512-BF16 or AMX), else fp32.",
     )(f)
-    return click.option(
+    f = click.option(
         "--quantize",
         type=choice(Quantization),
         default="none",
         show_default=True,
         help="int8: dynamic int8 quantization of the linear layers (CPU only; costs accuracy, see BENCHMARKS.md).",
     )(f)
+    return f
 
 
 def conll_options(f):

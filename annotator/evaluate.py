@@ -78,6 +78,7 @@ class Report(_Scored, total=False):
     decoding: str
     quantize: str
     precision: str
+    runtime: str
     model_card: dict[str, Any]
     comparison: dict[str, Any] | None
 
@@ -207,6 +208,7 @@ def evaluate_files(
     decoding: str = "constrained",
     quantize: str = "none",
     precision: str = "auto",
+    runtime: str = "torch",
     force: bool = False,
 ) -> Report:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
@@ -218,8 +220,9 @@ def evaluate_files(
     never onto an input, an existing file only with ``force``, each written whole or not at all.
     ``compare``: a JSON report of another run, set beside this one's numbers.
     """
-    from .model import load_model
+    from .model import check_runtime, load_model
 
+    check_runtime(runtime, device=device, precision=precision)
     check_report_paths(report=report, output=output, examples=report_examples)
     reads = Inputs.of(paths)
     targets = [
@@ -232,7 +235,7 @@ def evaluate_files(
     if len({os.path.abspath(target) for _, target in targets}) < len(targets):
         raise ConfigError("--output, --predictions and --report must name different files")
     other = read_report(compare) if compare else None
-    loaded = load_model(model, device=device, quantize=quantize)
+    loaded = load_model(model, device=device, quantize=quantize, runtime=runtime)
     tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding, precision=precision)
     result = score_tagged(
         tag_conll(paths, tagger, fmt=fmt), files=paths, examples=report_examples, predictions=predictions
@@ -241,6 +244,7 @@ def evaluate_files(
     result["decoding"] = decoding
     result["quantize"] = quantize
     result["precision"] = precision
+    result["runtime"] = runtime
     result["model_card"] = model_card(model)
     result["comparison"] = compare_reports(result, other) | {"report": str(compare)} if other else None
     write_reports(result, output=output, html=report)
@@ -265,6 +269,7 @@ def write_model_report(model_dir: str | Path, *, report: Report, tagger: WordTag
     report["decoding"] = tagger.decoding
     report["quantize"] = "none"
     report["precision"] = "bf16" if tagger.bf16 else "fp32"
+    report["runtime"] = "torch"
     report["model_card"] = model_card(model_dir)
     report["comparison"] = None
     write_reports(report, output=Path(model_dir) / "report.json", html=Path(model_dir) / "report.html")

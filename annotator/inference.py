@@ -47,13 +47,16 @@ class TokenClassifier:
         window_overlap: int = 32,
         quantize: str = "none",
         precision: str = "auto",
+        runtime: str = "torch",
     ) -> TokenClassifier:
-        """Load ``model`` (default: the shipped English model) for inference."""
+        """Load ``model`` (default: the shipped English model) for inference (``runtime="onnx"``:
+        run by ONNX Runtime on the CPU, see :func:`annotator.model.load_model`)."""
         from .memory import bound_native_caches
-        from .model import load_model
+        from .model import check_runtime, load_model
 
+        check_runtime(runtime, device=device, precision=precision)
         bound_native_caches()
-        loaded = load_model(model, device=device, quantize=quantize)
+        loaded = load_model(model, device=device, quantize=quantize, runtime=runtime)
         return cls(
             WordTagger.from_loaded(
                 loaded, decoding=decoding, batch_tokens=batch_tokens, window_overlap=window_overlap, precision=precision

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-from .choices import Quantization, check
+from .choices import Quantization, Runtime, check
 from .errors import ConfigError, ModelError
 from .labels import LabelSet
 from .shapes import META_KEY as SHAPES_META_KEY
@@ -265,27 +265,58 @@ class LoadedModel:
         return bool(self.meta.get(SHAPES_META_KEY))
 
 
-def load_model(path: str | Path | None = None, *, device: str = "auto", quantize: str = "none") -> LoadedModel:
+def check_runtime(runtime: str, *, device: str = "auto", precision: str = "auto") -> str:
+    """``runtime`` if it can run with ``device`` and ``precision`` (the option strings), else ConfigError
+    with what to pass instead: ``--runtime onnx`` runs on the CPU, in fp32 (or int8 with --quantize int8).
+    Cheap: call it before loading a model."""
+    check(runtime, Runtime, what="--runtime")
+    if runtime == "onnx":
+        if device != "auto" and not device.startswith("cpu"):
+            raise ConfigError(
+                f"--runtime onnx runs on the CPU only; pass --device cpu, or --runtime torch for --device {device}"
+            )
+        if precision == "bf16":
+            raise ConfigError(
+                "--runtime onnx computes in fp32 (or int8 with --quantize int8); "
+                "drop --precision bf16, or pass --runtime torch for bf16"
+            )
+    return runtime
+
+
+def load_model(
+    path: str | Path | None = None, *, device: str = "auto", quantize: str = "none", runtime: str = "torch"
+) -> LoadedModel:
     """Load a model directory (or the default model) for inference, in fp32.
 
     ``quantize="int8"``: dynamic int8 quantization of the linear layers, per output channel (CPU only;
-    what it costs in F1: BENCHMARKS.md).
+    what it costs in F1: BENCHMARKS.md). ``runtime="onnx"``: the model exported to ONNX (once: the
+    files are cached, see :mod:`annotator.onnx_model`) and run by ONNX Runtime on the CPU, in fp32 or,
+    with ``quantize="int8"``, with its dynamic int8 quantization; ``device="auto"`` means the CPU then.
     """
     import torch
 
     check(quantize, Quantization, what="--quantize")
+    check_runtime(runtime, device=device)
+    if runtime == "onnx":
+        from .onnx_model import import_onnxruntime
+
+        import_onnxruntime()  # before any work: without it, nothing else matters
     model_dir = resolve_model_dir(path)
-    dev = pick_device(device)
+    dev = pick_device("cpu" if runtime == "onnx" else device)
     if quantize == "int8" and dev.type != "cpu":
         raise ConfigError("--quantize int8 runs on the CPU only; pass --device cpu or drop --quantize")
     quiet_transformers()
     labels = check_labels(model_dir, read_config(model_dir))
     tokenizer = load_tokenizer(model_dir)
-    model = load_weights(model_dir, dtype=torch.float32)
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{model_dir}: a fast tokenizer (tokenizer.json) is needed for word alignment")
-    model.to(dev).eval()
-    if quantize == "int8":
+    model: Any
+    if runtime == "onnx":
+        model = _load_onnx(model_dir, quantize=quantize)
+    else:
+        model = load_weights(model_dir, dtype=torch.float32)
+        model.to(dev).eval()
+    if quantize == "int8" and runtime == "torch":
         import warnings
 
         with warnings.catch_warnings():  # torch marks its quantized-tensor constructors deprecated
@@ -302,6 +333,20 @@ def load_model(path: str | Path | None = None, *, device: str = "auto", quantize
             f"retrain it, or remove {SHAPES_META_KEY!r} from {META_FILE}"
         )
     return loaded
+
+
+def _load_onnx(model_dir: Path, *, quantize: str):
+    """The ONNX Runtime model of ``model_dir``: from the cache, or exported (and quantized) into it first."""
+    import torch
+    from transformers import AutoConfig
+
+    from .onnx_model import OnnxTokenClassifier, onnx_file
+
+    check_known_type(model_dir, read_config(model_dir))
+    check_weights(model_dir)
+    path = onnx_file(model_dir, lambda: load_weights(model_dir, dtype=torch.float32), quantize=quantize)
+    config = AutoConfig.from_pretrained(model_dir, **SAFE_LOAD)
+    return OnnxTokenClassifier(path, config=config, quantize=quantize)
 
 
 class SplitSummary(TypedDict, total=False):

@@ -24,12 +24,15 @@ def predict_texts(
     decoding: str = "constrained",
     quantize: str = "none",
     precision: str = "auto",
+    runtime: str = "torch",
 ) -> Iterator[TextEntities]:
     """Entities of each text with character offsets and a score (mean word probability)."""
     from .inference import TokenClassifier
 
     texts = list(texts)
-    classifier = TokenClassifier.load(model, device=device, decoding=decoding, quantize=quantize, precision=precision)
+    classifier = TokenClassifier.load(
+        model, device=device, decoding=decoding, quantize=quantize, precision=precision, runtime=runtime
+    )
     for text, entities in zip(texts, classifier.annotate(texts)):
         yield TextEntities(text, entities)
 

@@ -533,6 +533,7 @@ def _pipeline(
         "window_overlap": config.window_overlap,
         "quantize": config.quantize,
         "precision": config.precision,
+        "runtime": config.runtime,
     }
     with warnings.catch_warnings():  # Ray 2.60 deprecates the retry arguments for 2.64 (without them: unlimited)
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -110,7 +110,8 @@ def render_report(report: Mapping[str, Any]) -> str:
     counts = (
         f"{report.get('documents', 0):,} documents, {report.get('sentences', 0):,} sentences, "
         f"{report.get('tokens', 0):,} tokens; decoding {report.get('decoding', '?')}, "
-        f"precision {report.get('precision', '?')}, quantize {report.get('quantize', '?')}"
+        f"precision {report.get('precision', '?')}, quantize {report.get('quantize', '?')}, "
+        f"runtime {report.get('runtime', 'torch')}"
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -15,9 +15,10 @@ from functools import partial
 from pathlib import Path
 
 from .batching import chunks
-from .choices import Decoding, Precision, Quantization, check
+from .choices import Decoding, Precision, Quantization, Runtime, check
 from .errors import ConfigError, InputFormatError
 from .memory import release_memory
+from .model import check_runtime
 from .outputs import Inputs, RunLock, check_output, lock_path, tmp_path
 from .parts import SUFFIX, PartStore, items_digest
 from .readers import ReaderOptions, ReadProgress, expand_inputs, open_records
@@ -39,6 +40,7 @@ class AnnotateConfig:
     decoding: Decoding = "constrained"
     quantize: Quantization = "none"
     precision: Precision = "auto"
+    runtime: Runtime = "torch"
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int | None = None  # None: per device (tagging.default_batch_tokens)
     workers: int | None = None  # CPU stage processes; None: per device (engine.default_workers); not fingerprinted
@@ -56,6 +58,7 @@ class AnnotateConfig:
         check(self.decoding, Decoding, what="--decoding")
         check(self.quantize, Quantization, what="--quantize")
         check(self.precision, Precision, what="--precision")
+        check_runtime(self.runtime, device=self.device, precision=self.precision)
         if self.resume and self.force:
             raise ConfigError("use just one of --resume and --force")
         if self.batch_size < 1:
@@ -109,7 +112,7 @@ def annotate(
     files = expand_inputs(inputs, options=config.reader, exclude=own)  # bad paths fail here, before the model loads
     _check_outputs(inputs, files, output, rejects_path, config)
     model_dir = resolve_model_dir(config.model)
-    device = pick_device(config.device)
+    device = pick_device("cpu" if config.runtime == "onnx" else config.device)
     batch_tokens = config.batch_tokens or default_batch_tokens(device)  # resolved once: the run and its resume agree
     store = PartStore(
         output,
@@ -145,6 +148,7 @@ def run_fingerprint(files, model_dir: Path, fmt: str, config: AnnotateConfig, **
         "decoding": config.decoding,
         "quantize": config.quantize,
         "precision": config.precision,
+        "runtime": config.runtime,
         "batch_size": config.batch_size,
         "window_overlap": config.window_overlap,
         "include_text": config.include_text,
@@ -197,6 +201,7 @@ def _run(
         window_overlap=config.window_overlap,
         quantize=config.quantize,
         precision=config.precision,
+        runtime=config.runtime,
     )
     read = ReadProgress(files)
     items = open_records(files, options=config.reader, progress=read)

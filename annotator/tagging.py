@@ -118,7 +118,14 @@ class WordTagger:
         self.decoding = decoding
         # auto: bf16 autocast where the hardware runs it natively (CUDA with bf16, CPUs with AVX512-BF16
         # or AMX), else fp32. On CoNLL-2003 the default model scores the same in both (BENCHMARKS.md).
-        quantized = any("quantized" in type(m).__module__ for m in model.modules())
+        # ONNX Runtime models (annotator.onnx_model) and torch-quantized ones compute as they were made
+        onnx = getattr(model, "runtime", "torch") == "onnx"
+        if onnx and precision == "bf16":
+            raise ConfigError(
+                "--runtime onnx computes in fp32 (or int8 with --quantize int8); "
+                "drop --precision bf16, or pass --runtime torch for bf16"
+            )
+        quantized = onnx or any("quantized" in type(m).__module__ for m in model.modules())
         self.bf16 = not quantized and (precision == "bf16" or (precision == "auto" and native_bf16(self.device)))
         if precision == "bf16" and not quantized and not native_bf16(self.device):
             warnings.warn(

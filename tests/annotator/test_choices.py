@@ -17,6 +17,7 @@ VALUE_SETS = {
         "Decoding",
         "Precision",
         "Quantization",
+        "Runtime",
         "TrainContext",
         "Keep",
         "Engine",

@@ -1,0 +1,352 @@
+"""``--runtime onnx``: a model exported to ONNX and run by ONNX Runtime on the CPU (fp32, or dynamic int8).
+
+    path = onnx_file(model_dir, torch_model, quantize="int8")     # exported once, then from the cache
+    model = OnnxTokenClassifier(path, config=torch_model.config)  # called like the torch model:
+    model(input_ids=ids, attention_mask=mask).logits              # a torch tensor
+
+The exported files live in a cache directory (:func:`cache_dir`), never in the model directory (data,
+maybe read-only), under ``onnx/<digest>/``: the digest covers the weight files and config.json of the
+model, the export and quantization settings below, and the versions of torch, transformers and
+onnxruntime, so retrained weights or another library version get a new entry. Files are written under a
+temporary name in the same directory and renamed into place, so concurrent processes never read half a
+file. onnxruntime and onnx are optional (the ``[onnx]`` extra).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .choices import Quantization, check
+from .errors import ConfigError, MissingDependencyError, ModelError
+
+INSTALL_HINT = '--runtime onnx needs ONNX Runtime: pip install -e ".[onnx]" (onnxruntime, onnx)'
+OPSET = 17
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+FORMAT_VERSION = 1  # bump when the export changes in a way the settings below do not show
+
+# Dynamic int8 (int8 weights per output channel, activations quantized on the fly) of every MatMul with
+# constant weights. On CoNLL-2003 test (default model, fp32 0.8974) it scored 0.8967; per-tensor weights
+# 0.8933, reduce_range 0.8951, uint8 weights 0.8957; keeping the classifier in fp32 or running
+# quant_pre_process changed nothing, keeping the first or last encoder block in fp32 did not help
+# (0.8955, 0.8966) and costs speed. :func:`quantize_int8` takes these settings as keywords.
+INT8_SETTINGS: dict[str, Any] = {
+    "per_channel": True,
+    "reduce_range": False,
+    "weight_type": "QInt8",
+    "exclude_classifier": False,
+    "exclude_blocks": (),
+    "pre_process": False,
+}
+
+
+def import_onnxruntime():
+    """The ``onnxruntime`` module (and ``onnx`` present), or MissingDependencyError saying how to install them."""
+    try:
+        import onnx  # noqa: F401 - torch's exporter and the quantizer need it
+        import onnxruntime
+    except ImportError:
+        raise MissingDependencyError(INSTALL_HINT) from None
+    return onnxruntime
+
+
+def cache_dir() -> Path:
+    """``$ANNOTATOR_CACHE``, else ``$XDG_CACHE_HOME/annotator``, else ``~/.cache/annotator``."""
+    if os.environ.get("ANNOTATOR_CACHE"):
+        return Path(os.environ["ANNOTATOR_CACHE"])
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "annotator"
+    return Path.home() / ".cache" / "annotator"
+
+
+def _model_files(model_dir: Path) -> list[Path]:
+    """The files the exported graph depends on: config.json and the weights (safetensors, shards,
+    indexes, or pickled weights), in sorted order."""
+    suffixes = (".safetensors", ".bin", ".index.json")
+    names = sorted(p.name for p in model_dir.iterdir() if p.is_file() and p.name.endswith(suffixes))
+    return [model_dir / "config.json", *(model_dir / n for n in names)]
+
+
+def export_digest(model_dir: Path, *, settings: dict[str, Any] | None = None) -> str:
+    """The cache key of a model directory's export: its weights and config.json, the export settings,
+    and the library versions."""
+    import onnxruntime
+    import torch
+    import transformers
+
+    digest = hashlib.sha256()
+    for path in _model_files(Path(model_dir)):
+        digest.update(path.name.encode() + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    context = {
+        "format": FORMAT_VERSION,
+        "opset": OPSET,
+        "int8": INT8_SETTINGS if settings is None else settings,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "onnxruntime": onnxruntime.__version__,
+    }
+    digest.update(json.dumps(context, sort_keys=True).encode())
+    return digest.hexdigest()[:32]
+
+
+def cached_path(model_dir: Path, *, quantize: str, settings: dict[str, Any] | None = None) -> Path:
+    """Where the export of ``model_dir`` (``quantize`` "none": fp32, "int8") is, or will be, cached."""
+    check(quantize, Quantization, what="--quantize")
+    name = "model.int8.onnx" if quantize == "int8" else "model.onnx"
+    return cache_dir() / "onnx" / export_digest(model_dir, settings=settings) / name
+
+
+def onnx_file(
+    model_dir: Path, load_torch: Callable[[], Any], *, quantize: str = "none", settings: dict[str, Any] | None = None
+) -> Path:
+    """The cached ONNX file of ``model_dir`` (fp32, or int8 when ``quantize="int8"``), exported first
+    when the cache has none from the fp32 torch model that ``load_torch()`` loads (not called otherwise)."""
+    import_onnxruntime()
+    target = cached_path(model_dir, quantize=quantize, settings=settings)
+    if target.is_file():
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the ONNX cache directory {target.parent} ({exc.strerror}); "
+            "set ANNOTATOR_CACHE to a writable directory"
+        ) from None
+    fp32 = target.with_name("model.onnx")
+    if not fp32.is_file():
+        model = load_torch()
+        with _atomic(fp32) as tmp:
+            try:
+                export(model, tmp)
+            except Exception as exc:  # noqa: BLE001 - whatever the exporter cannot trace: one line, and the fix
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                raise ModelError(
+                    f"cannot export {model_dir} to ONNX ({type(model).__name__}: {first}); use --runtime torch"
+                ) from None
+    if quantize == "int8" and not target.is_file():
+        with _atomic(target) as tmp:
+            quantize_int8(fp32, tmp, **(INT8_SETTINGS if settings is None else settings))
+    return target
+
+
+class _atomic:
+    """A unique temporary path in the target's directory, renamed onto the target on success and
+    removed on failure (so readers never see a half-written file, and writers never share one)."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __enter__(self) -> Path:
+        self.tmp = self.target.with_name(f".{self.target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        return self.tmp
+
+    def __exit__(self, kind, value, tb) -> None:
+        try:
+            if kind is None:
+                os.replace(self.tmp, self.target)
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _has_token_types(model) -> bool:
+    import inspect
+
+    return "token_type_ids" in inspect.signature(model.forward).parameters
+
+
+def export(model, path: Path) -> None:
+    """Export the fp32 torch token classifier ``model`` to ``path``: inputs input_ids, attention_mask
+    (and token_type_ids where the model takes them: word shapes), output logits, batch and sequence
+    axes dynamic, opset 17, the TorchScript exporter."""
+    import warnings
+
+    import torch
+
+    inputs = INPUTS if _has_token_types(model) else INPUTS[:2]
+    types = max(1, int(getattr(model.config, "type_vocab_size", 1) or 1))
+
+    class Logits(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *args):
+            return self.inner(**dict(zip(inputs, args))).logits
+
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(1000, 2000, (2, 16), generator=generator)
+    mask = torch.ones(2, 16, dtype=torch.long)
+    mask[1, 9:] = 0  # a padded row: the traced graph must keep the mask (all ones could let it drop it)
+    tensors = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.randint(0, types, (2, 16))}
+    axes = {name: {0: "batch", 1: "sequence"} for name in (*inputs, "logits")}
+    was_training = model.training
+    model.eval()
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer warnings
+            torch.onnx.export(
+                Logits(model),
+                tuple(tensors[name] for name in inputs),
+                str(path),
+                input_names=list(inputs),
+                output_names=["logits"],
+                dynamic_axes=axes,
+                opset_version=OPSET,
+                do_constant_folding=True,
+                dynamo=False,
+            )
+    finally:
+        model.train(was_training)
+
+
+def quantize_int8(
+    source: Path,
+    target: Path,
+    *,
+    per_channel: bool = True,
+    reduce_range: bool = False,
+    weight_type: str = "QInt8",
+    exclude_classifier: bool = False,
+    exclude_blocks: tuple[int, ...] = (),
+    pre_process: bool = False,
+) -> None:
+    """Dynamic int8 quantization (``onnxruntime.quantization.quantize_dynamic``) of the MatMuls of
+    ``source`` into ``target``; ``exclude_classifier`` keeps the classifier's MatMul in fp32,
+    ``exclude_blocks`` the MatMuls of those encoder blocks (negative: from the end); ``pre_process``
+    runs ``quant_pre_process`` (ONNX shape inference and graph optimization; the symbolic shape
+    inference fails on BERT exports) first. The settings the runtime uses: :data:`INT8_SETTINGS`."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    source_path = source
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        if pre_process:
+            from onnxruntime.quantization.shape_inference import quant_pre_process
+
+            source_path = Path(tmp) / "pre.onnx"
+            quant_pre_process(str(source), str(source_path), skip_symbolic_shape=True)
+        exclude: list[str] = []
+        if exclude_classifier or exclude_blocks:
+            graph = onnx.load(str(source_path), load_external_data=False).graph
+            names = [node.name for node in graph.node if node.op_type in ("MatMul", "Gemm")]
+            exclude = [n for n in names if exclude_classifier and _is_classifier(n)]
+            blocks = sorted({b for b in (_block_of(n) for n in names) if b is not None})
+            for index in exclude_blocks:
+                if blocks and -len(blocks) <= index < len(blocks):
+                    exclude += [n for n in names if _block_of(n) == blocks[index]]
+        logging.disable(logging.WARNING)  # "Please consider to run pre-processing before quantization"
+        try:
+            quantize_dynamic(
+                str(source_path),
+                str(target),
+                per_channel=per_channel,
+                reduce_range=reduce_range,
+                weight_type=getattr(QuantType, weight_type),
+                op_types_to_quantize=["MatMul", "Gemm"],
+                nodes_to_exclude=exclude,
+            )
+        finally:
+            logging.disable(logging.NOTSET)
+
+
+def _is_classifier(node: str) -> bool:
+    """A node of the token-classification head (``/inner/classifier/MatMul`` in our exports)."""
+    return "/classifier/" in node
+
+
+def _block_of(node: str) -> int | None:
+    """The encoder block a node belongs to (``/inner/bert/encoder/layer.3/...`` → 3), or None."""
+    for part in node.split("/"):
+        head, dot, tail = part.rpartition(".")
+        if dot and head in ("layer", "layers", "block", "blocks", "h") and tail.isdigit():
+            return int(tail)
+    return None
+
+
+@dataclass
+class Output:
+    """What the forward code reads of a transformers model output."""
+
+    logits: Any
+
+
+class OnnxTokenClassifier:
+    """An ONNX Runtime session called like the torch token classifier it was exported from:
+    ``model(input_ids=..., attention_mask=..., token_type_ids=...).logits`` is a float32 torch tensor
+    on the CPU; ``eval()``, ``train(False)``, ``training`` and ``config`` are there for the tagging code.
+
+    The session runs on the CPUExecutionProvider with ``torch.get_num_threads()`` intra-op threads
+    (so the torch thread settings apply to it), one inter-op thread, and every graph optimization.
+    """
+
+    runtime = "onnx"
+    training = False
+
+    def __init__(self, path: str | os.PathLike[str], *, config, quantize: str = "none"):
+        import torch
+
+        ort = import_onnxruntime()
+        check(quantize, Quantization, what="--quantize")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3  # errors only
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - onnxruntime's own error types: a damaged file
+            raise ModelError(
+                f"{path}: ONNX Runtime cannot load it ({str(exc).strip()[:300]}); delete it to export the model again"
+            ) from None
+        self.input_names = tuple(i.name for i in self.session.get_inputs())
+        self.path = Path(path)
+        self.config = config
+        self.quantize = quantize
+        self.device = torch.device("cpu")
+        self.dtype = torch.float32
+        self._torch = torch
+
+    def __call__(self, **inputs) -> Output:
+        feed = {}
+        for name in self.input_names:
+            value = inputs.get(name)
+            if value is None:  # token types of a model given none: zeros, as the torch model assumes
+                value = self._torch.zeros_like(inputs["input_ids"])
+            feed[name] = value.detach().cpu().numpy().astype("int64", copy=False)
+        (logits,) = self.session.run(["logits"], feed)
+        return Output(self._torch.from_numpy(logits))
+
+    def eval(self) -> OnnxTokenClassifier:
+        return self
+
+    def train(self, mode: bool = True) -> OnnxTokenClassifier:
+        if mode:
+            raise ConfigError("an ONNX Runtime model runs inference only; train the torch model (--runtime torch)")
+        return self
+
+    def to(self, *args, **kwargs) -> OnnxTokenClassifier:
+        """Staying on the CPU in fp32 is all it can do (anything else: ConfigError)."""
+        torch = self._torch
+        for arg in (*args, *kwargs.values()):
+            if isinstance(arg, (str, torch.device)) and torch.device(arg).type != "cpu":
+                raise ConfigError("--runtime onnx runs on the CPU only; pass --device cpu")
+            if isinstance(arg, torch.dtype) and arg != torch.float32:
+                raise ConfigError("--runtime onnx computes in fp32 (or int8 with --quantize int8); drop --precision")
+        return self
+
+    def parameters(self) -> Iterator:
+        return iter(())
+
+    def modules(self) -> Iterator:
+        return iter(())

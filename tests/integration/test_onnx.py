@@ -1,0 +1,255 @@
+"""`--runtime onnx`: the exported model computes what the torch model computes, annotate gives the same
+bytes whatever the workers, the export is cached by the weights (never in the model directory), and bad
+combinations fail before a model loads."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from test_annotate import make_texts
+
+from annotator.cli import main
+from annotator.errors import ConfigError, MissingDependencyError
+from annotator.run import AnnotateConfig
+
+pytest.importorskip("onnxruntime", reason='needs ONNX Runtime: pip install -e ".[onnx]"')
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("onnx_cache")
+
+
+@pytest.fixture(autouse=True)
+def _cache_env(cache, monkeypatch):
+    """Every test exports into the module's cache (so each model is exported once), never ~/.cache."""
+    monkeypatch.setenv("ANNOTATOR_CACHE", str(cache))
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_onnx_fp32_computes_the_logits_of_torch_fp32(random_model):
+    import torch
+
+    from annotator.model import load_model
+
+    torch_model = load_model(random_model, device="cpu").model
+    onnx_model = load_model(random_model, device="cpu", runtime="onnx").model
+    assert onnx_model.runtime == "onnx" and onnx_model.quantize == "none"
+    generator = torch.Generator().manual_seed(2)
+    for batch, width in ((1, 3), (4, 37), (2, 300)):  # any batch size and length (dynamic axes)
+        ids = torch.randint(1000, 20000, (batch, width), generator=generator)
+        mask = torch.ones_like(ids)
+        mask[-1, width // 2 :] = 0  # padding
+        types = torch.randint(0, 6, (batch, width), generator=generator)  # word shapes
+        with torch.inference_mode():
+            expected = torch_model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
+            no_types = torch_model(input_ids=ids, attention_mask=mask).logits
+        got = onnx_model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
+        assert isinstance(got, torch.Tensor) and got.dtype == torch.float32 and got.shape == expected.shape
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-4)
+        np.testing.assert_allclose(  # a call without token types gets zeros, as in torch
+            onnx_model(input_ids=ids, attention_mask=mask).logits.numpy(), no_types.numpy(), atol=1e-4
+        )
+
+
+def test_the_forward_stage_and_the_word_tagger_run_the_onnx_model(random_model):
+    from annotator.inference import TokenClassifier
+    from annotator.stages import Preparer, StageSettings, forward
+
+    texts = make_texts(12, seed=4)
+    torch_clf = TokenClassifier.load(random_model, device="cpu", precision="fp32")
+    onnx_clf = TokenClassifier.load(random_model, device="auto", precision="auto", runtime="onnx")
+    assert onnx_clf.tagger.device.type == "cpu" and not onnx_clf.tagger.bf16  # auto: the CPU, fp32
+    packed = Preparer(StageSettings.from_tagger(onnx_clf.tagger)).prepare(texts)
+    got = forward(packed, tagger=onnx_clf.tagger)
+    np.testing.assert_allclose(got, forward(packed, tagger=torch_clf.tagger), atol=1e-4)
+    windows = [w for doc in onnx_clf.prepare(texts).windows for w in doc]
+    np.testing.assert_allclose(np.concatenate(onnx_clf.tagger.window_log_probs(windows)), got, atol=1e-5)
+    shapes_off = forward(dataclasses.replace(packed, type_ids=np.zeros_like(packed.type_ids)), tagger=onnx_clf.tagger)
+    assert not np.allclose(shapes_off, got, atol=1e-3)  # the word shapes reach the exported graph
+
+
+def test_annotate_onnx_int8_gives_the_same_bytes_with_any_workers(tmp_path, random_model):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(make_texts(60, seed=8))),
+        encoding="utf-8",
+    )
+    outputs = []
+    for workers in (0, 1):
+        out = tmp_path / f"w{workers}.jsonl"
+        args = ["annotate", corpus, "-o", out, "-m", random_model, "--runtime", "onnx", "--quantize", "int8"]
+        result = invoke(*args, "--workers", workers, "--batch-size", "16", "--quiet")
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == 60
+
+
+def test_the_resume_fingerprint_tells_the_runtimes_apart(tmp_path, random_model):
+    from annotator.model import resolve_model_dir
+    from annotator.readers import expand_inputs
+    from annotator.run import run_fingerprint
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("Maria flew to Oslo.\n", encoding="utf-8")
+    config = AnnotateConfig(model=random_model, device="cpu")
+    files = expand_inputs([corpus], options=config.reader)
+    prints = [
+        run_fingerprint(files, resolve_model_dir(random_model), "jsonl", c, device="cpu")
+        for c in (config, dataclasses.replace(config, runtime="onnx"))
+    ]
+    assert {k for k in prints[0] if prints[0][k] != prints[1][k]} == {"runtime"}
+    assert (prints[0]["runtime"], prints[1]["runtime"]) == ("torch", "onnx")
+
+
+def test_the_export_is_cached_by_the_weights_outside_the_model_directory(tmp_path, cache, monkeypatch):
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from annotator import onnx_model
+    from annotator.model import load_model
+
+    monkeypatch.setenv("ANNOTATOR_CACHE", str(tmp_path / "cache"))
+    src = _tiny_model_dir(tmp_path / "model")
+    listing = sorted(p.name for p in src.iterdir())
+    exports = []
+    real_export = onnx_model.export
+    monkeypatch.setattr(onnx_model, "export", lambda model, path: exports.append(path) or real_export(model, path))
+    first = load_model(src, device="cpu", runtime="onnx", quantize="int8").model.path
+    assert len(exports) == 1 and first.is_relative_to(tmp_path / "cache" / "onnx")
+    assert sorted(p.name for p in first.parent.iterdir()) == ["model.int8.onnx", "model.onnx"]  # no temp files
+    again = load_model(src, device="cpu", runtime="onnx", quantize="int8").model.path
+    fp32 = load_model(src, device="cpu", runtime="onnx").model.path
+    assert again == first and fp32 == first.with_name("model.onnx") and len(exports) == 1  # reused
+    assert sorted(p.name for p in src.iterdir()) == listing  # nothing written into the model directory
+
+    model = AutoModelForTokenClassification.from_pretrained(src)
+    with torch.no_grad():
+        model.classifier.bias += 1.0  # new weights, same config
+    model.save_pretrained(src)
+    retrained = load_model(src, device="cpu", runtime="onnx").model.path
+    assert len(exports) == 2 and retrained.parent != first.parent
+    assert len(list((tmp_path / "cache" / "onnx").iterdir())) == 2
+
+
+def _tiny_model_dir(out: Path) -> Path:
+    """A 1-layer random BERT token classifier without word shapes (token types 2, all zeros)."""
+    from transformers import BertConfig, BertForTokenClassification
+
+    from annotator.model import DEFAULT_MODEL_DIR
+
+    labels = {0: "O", 1: "B-PER", 2: "I-PER"}
+    config = BertConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=3,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    BertForTokenClassification(config).save_pretrained(out)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(DEFAULT_MODEL_DIR / name, out / name)
+    return out
+
+
+@pytest.mark.parametrize("command", ["annotate", "evaluate", "predict"])
+def test_onnx_with_cuda_or_bf16_fails_before_any_model_loads(tmp_path, command):
+    missing = tmp_path / "no-such-model"  # the options are judged first: no model error
+    args = {
+        "annotate": ["annotate", tmp_path, "-o", tmp_path / "out.jsonl", "-m", missing],
+        "evaluate": ["evaluate", "-m", missing, Path(__file__)],
+        "predict": ["predict", "-m", missing, "Maria flew to Oslo."],
+    }[command]
+    result = invoke(*args, "--runtime", "onnx", "--device", "cuda")
+    assert result.exit_code == 2
+    assert (
+        "Error: --runtime onnx runs on the CPU only; pass --device cpu, or --runtime torch for --device cuda\n"
+        in result.output
+    )
+    result = invoke(*args, "--runtime", "onnx", "--precision", "bf16")
+    assert result.exit_code == 2
+    assert (
+        "Error: --runtime onnx computes in fp32 (or int8 with --quantize int8); drop --precision bf16, "
+        "or pass --runtime torch for bf16\n" in result.output
+    )
+
+
+def test_onnx_model_refuses_bf16_in_the_tagger_too(random_model):
+    from annotator.model import load_model
+    from annotator.tagging import WordTagger
+
+    loaded = load_model(random_model, device="cpu", runtime="onnx")
+    with pytest.raises(ConfigError, match="drop --precision bf16"):
+        WordTagger.from_loaded(loaded, precision="bf16")
+
+
+def test_without_onnxruntime_the_error_says_how_to_install_it(random_model, monkeypatch):
+    from annotator.model import load_model
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime raises ImportError
+    hint = '--runtime onnx needs ONNX Runtime: pip install -e ".[onnx]" (onnxruntime, onnx)'
+    with pytest.raises(MissingDependencyError) as info:
+        load_model(random_model, device="cpu", runtime="onnx")
+    assert str(info.value) == hint
+    result = invoke("predict", "-m", random_model, "--runtime", "onnx", "Maria flew to Oslo.")
+    assert result.exit_code == 1
+    assert result.output.endswith(
+        'Error: --runtime onnx needs ONNX Runtime: pip install -e ".[onnx]" (onnxruntime, onnx)\n'
+    )
+
+
+def test_evaluate_reports_the_runtime(tmp_path, random_model, samples):
+    out = tmp_path / "report.json"
+    result = invoke("evaluate", "-m", random_model, samples / "dev.conll", "--runtime", "onnx", "-o", out)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert (report["runtime"], report["quantize"], report["precision"]) == ("onnx", "none", "auto")
+
+
+def test_quantize_int8_keeps_the_excluded_matmuls_in_fp32(tmp_path, random_model):
+    import onnx
+
+    from annotator.model import load_model
+    from annotator.onnx_model import quantize_int8
+
+    fp32 = load_model(random_model, device="cpu", runtime="onnx").model.path
+    weights = {i.name for i in onnx.load(str(fp32)).graph.initializer}
+    for kwargs, kept in (
+        ({}, set()),
+        ({"exclude_classifier": True}, {"/inner/classifier/MatMul"}),
+        ({"exclude_blocks": (-1,)}, {f"/inner/bert/encoder/layer.0/{m}/MatMul" for m in LAYER_MATMULS}),
+    ):
+        target = tmp_path / "int8.onnx"
+        quantize_int8(fp32, target, **kwargs)
+        graph = onnx.load(str(target)).graph
+        fp32_matmuls = {n.name for n in graph.node if n.op_type == "MatMul" and set(n.input) & weights}
+        assert fp32_matmuls == kept, kwargs
+
+
+LAYER_MATMULS = ("attention/self/query", "attention/self/key", "attention/self/value", "attention/output/dense")
+LAYER_MATMULS += ("intermediate/dense", "output/dense")
+
+
+def test_a_damaged_cache_file_names_itself_and_the_fix(tmp_path, monkeypatch):
+    from annotator.errors import ModelError
+    from annotator.model import load_model
+
+    monkeypatch.setenv("ANNOTATOR_CACHE", str(tmp_path / "cache"))
+    src = _tiny_model_dir(tmp_path / "model")
+    path = load_model(src, device="cpu", runtime="onnx").model.path
+    path.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match=r"ONNX Runtime cannot load it .*; delete it to export the model again"):
+        load_model(src, device="cpu", runtime="onnx")
