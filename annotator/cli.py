@@ -218,6 +218,9 @@ def _command_line() -> str:
                 parts.append(param.opts[0] if param.secondary_opts else flag)
             elif param.secondary_opts:
                 parts.append(param.secondary_opts[0])
+        elif param.multiple:
+            for item in value:
+                parts += [flag, shlex.quote(str(item))]
         else:
             parts += [flag, shlex.quote(str(value))]
     return " ".join(parts)

@@ -89,7 +89,13 @@ def run_stages(
                 yield tag, texts, payload, long, preparer.prepare(short)
 
         for tag, texts, payload, long, packed in prefetch(prepared(), depth=2):
-            spans = finish(packed, run_forward(packed), labels=settings.labels, decoding=settings.decoding)
+            spans = finish(
+                packed,
+                run_forward(packed),
+                labels=settings.labels,
+                decoding=settings.decoding,
+                cased_entities=settings.cased_entities,
+            )
             spans = with_long(texts, long, spans)
             yield tag, spans, finalize(payload, spans) if finalize is not None else None
         return
@@ -150,7 +156,9 @@ def _finish(
 ) -> tuple[list[list[Span]], Any]:
     """Finish a batch; the spans of its streamed documents (done in the main process) go in their places."""
     settings = _WORKER["preparer"].settings
-    spans = finish(packed, log_probs, labels=settings.labels, decoding=settings.decoding)
+    spans = finish(
+        packed, log_probs, labels=settings.labels, decoding=settings.decoding, cased_entities=settings.cased_entities
+    )
     if long_spans is not None:
         pending = iter(spans)
         spans = [s if s is not None else next(pending) for s in long_spans]

@@ -257,7 +257,13 @@ class AnnotateBatches:
                 continue
             records, _ = pickle.loads(batch)
             packed, long = pickle.loads(prepared)
-            spans = finish(packed, self._forward(packed), labels=settings.labels, decoding=settings.decoding)
+            spans = finish(
+                packed,
+                self._forward(packed),
+                labels=settings.labels,
+                decoding=settings.decoding,
+                cased_entities=settings.cased_entities,
+            )
             if long:
                 short = iter(spans)
                 longs = set(long)

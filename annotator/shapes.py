@@ -16,6 +16,7 @@ from functools import lru_cache
 SHAPES = ("lower", "title", "upper", "mixed", "digit", "other")
 N_SHAPES = len(SHAPES)
 LOWER, TITLE, UPPER, MIXED, DIGIT, OTHER = range(N_SHAPES)
+CASED = frozenset((TITLE, UPPER, MIXED, DIGIT))  # shapes with an upper-case letter or a digit
 META_KEY = "word_shapes"  # annotator.json: the list of shape classes the model was trained with
 
 

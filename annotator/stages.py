@@ -29,10 +29,10 @@ from itertools import islice
 import numpy as np
 
 from .choices import Context, Decoding, check
-from .decode import _label_kinds, transition_scores
+from .decode import _label_kinds, transition_scores, uncased_entities_to_outside
 from .labels import Span, split_tag, tags_to_spans
 from .segment import iter_sentences, split_sentences
-from .shapes import word_shape
+from .shapes import CASED, word_shape
 from .windows import PIECE_CACHE_WORDS, fill_gaps
 
 LONG_DOC_CHARS = 100_000  # documents longer than this are streamed piece by piece
@@ -54,6 +54,7 @@ class StageSettings:
     labels: tuple[str, ...]
     decoding: str = "constrained"
     word_shapes: bool = False  # the model takes each word's shape as its token types (annotator.shapes)
+    cased_entities: bool = False  # drop entities without a cased word (annotator.decode.uncased_entities_to_outside)
     long_chars: int = LONG_DOC_CHARS  # longer documents are streamed (prepare_stream)
     piece_windows: int = PIECE_WINDOWS
 
@@ -86,6 +87,7 @@ class StageSettings:
             labels=tuple(tagger.labels),
             decoding=tagger.decoding,
             word_shapes=encoder.word_shapes,
+            cased_entities=getattr(tagger, "cased_entities", False),
             **kwargs,
         )
 
@@ -111,6 +113,7 @@ class Packed:
     window_positions: np.ndarray  # (windows,) int64
     position_words: np.ndarray  # (labelled positions,) int64: the word each position labels
     type_ids: np.ndarray | None = None  # (tokens,) int64 word shapes, or None when the model takes none
+    position_shapes: np.ndarray | None = None  # (labelled positions,) int64: the shape of each position's word
 
     @property
     def n_docs(self) -> int:
@@ -127,6 +130,7 @@ class Packed:
             self.positions,
             self.window_positions,
             self.position_words,
+            position_shapes=self.position_shapes,
         )
 
 
@@ -228,6 +232,7 @@ class _Packer:
         self.positions: list[int] = []
         self.window_positions: list[int] = []
         self.position_words: list[int] = []
+        self.position_shapes: list[int] = []
         self.run: list[tuple[int, list[int], int]] = []  # (word number, pieces, shape) of the open window
         self.run_len = 0
         self.doc_start = 0  # sentences before the open document
@@ -256,6 +261,7 @@ class _Packer:
                 ids.extend(pieces)
                 if self.word_shapes:
                     types.extend([shape] * len(pieces))
+                    self.position_shapes.append(shape)
                 n_pos += 1
         ids.extend(self.suffix)
         if self.word_shapes:
@@ -329,6 +335,7 @@ class _Packer:
             arr(self.window_positions),
             arr(self.position_words),
             arr(self.type_ids) if self.word_shapes else None,
+            arr(self.position_shapes) if self.word_shapes else None,
         )
 
 
@@ -434,12 +441,18 @@ def _codes(labels: tuple[str, ...]) -> _LabelCodes:
 
 
 def finish(
-    packed: Packed, log_probs: np.ndarray, *, labels: tuple[str, ...], decoding: str = "constrained"
+    packed: Packed,
+    log_probs: np.ndarray,
+    *,
+    labels: tuple[str, ...],
+    decoding: str = "constrained",
+    cased_entities: bool = False,
 ) -> list[list[Span]]:
     """Entity spans (character offsets, label, mean word probability) of each document of ``packed``.
 
     The same tags and scores as :func:`annotator.decode.decode_words` per sentence followed by
-    :func:`annotator.labels.tags_to_spans`, decoded for the whole batch at once.
+    :func:`annotator.labels.tags_to_spans`, decoded for the whole batch at once (``cased_entities``
+    too: entities without a cased word are dropped, for batches packed with word shapes).
     """
     n_words = len(packed.word_spans)
     n_labels = len(labels)
@@ -473,6 +486,11 @@ def finish(
             _viterbi_many(rows, firsts, lasts, labels, best)
     else:
         check(decoding, Decoding, what="decoding")
+    if cased_entities and packed.position_shapes is not None and len(rows):
+        new_sentence = np.ones(len(rows), dtype=bool)
+        new_sentence[1:] = row_sentence[1:] != row_sentence[:-1]
+        cased = np.isin(packed.position_shapes[order[first]], list(CASED))
+        best = uncased_entities_to_outside(best, cased, labels, new_sentence)
     word_label = np.full(n_words, -1, dtype=np.int64)
     word_label[words] = best
     word_prob = np.zeros(n_words, dtype=np.float32)
@@ -577,7 +595,13 @@ def iter_streamed_spans(preparer: Preparer, text: str, run_forward) -> Iterator[
     (``run_forward(packed) -> log_probs``) and finished piece by piece, one piece in memory at a time."""
     settings = preparer.settings
     for piece in preparer.prepare_stream(text):
-        yield from finish(piece, run_forward(piece), labels=settings.labels, decoding=settings.decoding)[0]
+        yield from finish(
+            piece,
+            run_forward(piece),
+            labels=settings.labels,
+            decoding=settings.decoding,
+            cased_entities=settings.cased_entities,
+        )[0]
 
 
 def stream_spans(preparer: Preparer, text: str, run_forward) -> list[Span]:

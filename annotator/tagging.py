@@ -13,7 +13,7 @@ from itertools import chain
 import numpy as np
 
 from .choices import Decoding, Precision, check
-from .decode import decode_words
+from .decode import CASED_KEY, decode_words
 from .errors import AnnotatorWarning, ConfigError
 from .memory import HeapTrimmer
 from .windows import Window, WindowEncoder
@@ -89,6 +89,7 @@ class WordTagger:
         window_overlap: int = DEFAULT_OVERLAP,
         precision: str = "fp32",
         word_shapes: bool = False,
+        cased_entities: bool = False,
     ):
         import torch
 
@@ -116,6 +117,8 @@ class WordTagger:
         self.batch_tokens = max(batch_tokens, max_length)
         self.buffer_windows = buffer_windows
         self.decoding = decoding
+        # entities need a cased word (annotator.decode.uncased_entities_to_outside): models with shapes only
+        self.cased_entities = cased_entities and word_shapes
         # auto: bf16 autocast where the hardware runs it natively (CUDA with bf16, CPUs with AVX512-BF16
         # or AMX), else fp32. On CoNLL-2003 the default model scores the same in both (BENCHMARKS.md).
         # ONNX Runtime models (annotator.onnx_model) and torch-quantized ones compute as they were made
@@ -150,6 +153,7 @@ class WordTagger:
             context=loaded.context,
             device=loaded.device,
             word_shapes=loaded.word_shapes,
+            cased_entities=bool(loaded.meta.get(CASED_KEY)),
             **kwargs,
         )
 
@@ -197,7 +201,12 @@ class WordTagger:
         first_index: int = 0,
     ) -> Decoded:
         return decode_words(
-            lengths, zip(windows, log_probs), self.labels, first_index=first_index, decoding=self.decoding
+            lengths,
+            zip(windows, log_probs),
+            self.labels,
+            first_index=first_index,
+            decoding=self.decoding,
+            cased_entities=self.cased_entities,
         )
 
     def window_log_probs(self, windows: Sequence[Window]) -> list[np.ndarray]:

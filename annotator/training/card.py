@@ -32,6 +32,14 @@ def _shapes_lines(shapes: list[str]) -> list[str]:
     ]
 
 
+_CASED_LINES = [
+    "Cased entities: (almost) every entity of the training data has a word with an upper-case letter or a "
+    "digit, so `annotator` drops a predicted entity without one (`cased_entities` in annotator.json; "
+    "`annotator.decode.uncased_entities_to_outside`). A plain `transformers.pipeline` does not.",
+    "",
+]
+
+
 def loading_section(weights_dtype: str) -> list[str]:
     """How to load the model: fp32 on a CPU by default (the config says float32), half precision on a GPU."""
     return [
@@ -89,6 +97,7 @@ def write_card(path: Path, meta: dict) -> None:
         f"Base encoder: `{meta['base_model_name']}` (from `{meta['base_model']}`)",
         "",
         *(_shapes_lines(meta["word_shapes"]) if meta.get("word_shapes") else []),
+        *(_CASED_LINES if meta.get("cased_entities") else []),
         "## Hyperparameters",
         "",
         "| setting | value |",

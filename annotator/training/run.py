@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..conll import ConllFormat, detect_file_scheme
+from ..decode import CASED_KEY
 from ..errors import AnnotatorWarning, ConfigError, InputFormatError, ModelError
 from ..evaluate import score_tagged, tag_documents, write_model_report
 from ..model import (
@@ -29,7 +30,7 @@ from ..tagging import WordTagger
 from ..windows import WindowEncoder
 from .card import write_card
 from .config import CHECKPOINTS, TrainConfig
-from .data import features, label_set_of, load_split
+from .data import entities_are_cased, features, label_set_of, load_split
 from .metrics import score_model
 
 
@@ -201,6 +202,7 @@ def _finish(
     """Score the trained model and write the model directory (weights, tokenizer, annotator.json, card)."""
     train_split, dev_split, test_split = splits
     context = config.resolved_context
+    cased = config.word_shapes and entities_are_cased(train_split.sentences)
     tagger = WordTagger(
         model,
         tokenizer,
@@ -210,6 +212,7 @@ def _finish(
         device=device,
         precision="fp32",  # card scores: fp32
         word_shapes=config.word_shapes,
+        cased_entities=cased,
     )
     # dev is tagged once: its scores for the card and its report (error kinds, thresholds, ...)
     dev_report = score_tagged(tag_documents(dev_split.documents, tagger), files=[config.dev])
@@ -222,7 +225,7 @@ def _finish(
         "format": 1,
         "max_length": config.max_length,
         "context": context,
-        **({SHAPES_META_KEY: list(SHAPES)} if config.word_shapes else {}),
+        **({SHAPES_META_KEY: list(SHAPES), CASED_KEY: cased} if config.word_shapes else {}),
         "conll_format": asdict(fmt),  # how the data was read: rescore reads it the same way
         "labels": list(labels.labels),
         "base_model": str(base),
@@ -230,6 +233,7 @@ def _finish(
         "data": {
             "train": {
                 "path": config.train_label,
+                "files": [str(p) for p in config.train_files],
                 "sentences": len(train_split.sentences),
                 "documents": len(train_split.documents),
                 "scheme": config.scheme or detect_file_scheme(config.train_files[0], fmt),

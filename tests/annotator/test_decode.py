@@ -62,3 +62,58 @@ def test_constrained_shortcut_equals_full_viterbi_on_random_scores():
         n = int(rng.integers(1, 12))
         scores = np.log(rng.dirichlet(np.full(len(LABELS), 0.3), size=n))
         assert list(decode_ids(scores, LABELS, "constrained")) == list(viterbi(scores, LABELS))
+
+
+UNCASED_LABELS = ("O", "B-LOC", "I-LOC", "B-PER", "I-PER")
+
+
+def _ids(*tags: str) -> np.ndarray:
+    return np.array([UNCASED_LABELS.index(t) for t in tags])
+
+
+def test_an_entity_without_a_cased_word_becomes_outside():
+    from annotator.decode import uncased_entities_to_outside
+
+    ids = _ids("B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-LOC", "I-PER", "O")
+    cased = np.array([0, 0, 0, 1, 0, 1, 0, 0], dtype=bool)
+    out = uncased_entities_to_outside(ids, cased, UNCASED_LABELS)
+    # "names"-like PER (no cased word) goes; LOC with its cased word stays; the second LOC has a cased
+    # word in its I- part and stays whole; a stray I-PER (an entity of its own, as conlleval reads it) goes
+    assert [UNCASED_LABELS[i] for i in out] == ["O", "O", "O", "B-LOC", "B-LOC", "I-LOC", "O", "O"]
+    assert [UNCASED_LABELS[i] for i in ids][0] == "B-PER", "the input is not modified"
+
+
+def test_uncased_entities_respect_sentence_starts():
+    from annotator.decode import uncased_entities_to_outside
+
+    ids = _ids("B-PER", "I-PER", "I-PER")
+    cased = np.array([1, 0, 0], dtype=bool)
+    whole = uncased_entities_to_outside(ids, cased, UNCASED_LABELS)
+    assert whole.tolist() == ids.tolist()
+    split = uncased_entities_to_outside(ids, cased, UNCASED_LABELS, np.array([True, False, True]))
+    assert [UNCASED_LABELS[i] for i in split] == ["B-PER", "I-PER", "O"]
+
+
+def test_uncased_rule_leaves_other_schemes_and_empty_input_alone():
+    from annotator.decode import uncased_entities_to_outside
+
+    labels = ("O", "S-PER", "B-PER", "E-PER")
+    ids = np.array([1, 0])
+    assert uncased_entities_to_outside(ids, np.zeros(2, dtype=bool), labels) is ids
+    empty = np.zeros(0, dtype=np.int64)
+    assert uncased_entities_to_outside(empty, np.zeros(0, dtype=bool), UNCASED_LABELS) is empty
+
+
+def test_entities_are_cased_follows_the_training_data():
+    from annotator.conll import Sentence
+    from annotator.training.data import entities_are_cased
+
+    def sentence(words: str, tags: str) -> Sentence:
+        return Sentence(tuple(words.split()), tuple(tags.split()), doc=0, path="x.conll", line=1)
+
+    news = [sentence("Bob met Acme Corp", "B-PER O B-ORG I-ORG")] * 1000  # 2,000 entities
+    assert entities_are_cased(news)
+    assert entities_are_cased([*news, sentence("interior ministry", "B-ORG I-ORG")])  # 1 in 2,001
+    tweets = [sentence("lol at justin", "O O B-person")] * 10 + news[:100]
+    assert not entities_are_cased(tweets)
+    assert not entities_are_cased([sentence("no names", "O O")])

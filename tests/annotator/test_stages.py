@@ -153,7 +153,9 @@ def test_finish_decodes_hand_made_scores():
     ]
 
 
-def reference_spans(packed: Packed, log_probs: np.ndarray, decoding: str) -> list[list[Span]]:
+def reference_spans(
+    packed: Packed, log_probs: np.ndarray, decoding: str, cased_entities: bool = False
+) -> list[list[Span]]:
     """decode_words + tags_to_spans per document, as TokenClassifier did before the stages."""
     windows = windows_of(packed)
     pos = np.concatenate([[0], np.cumsum(packed.window_positions)])
@@ -162,7 +164,13 @@ def reference_spans(packed: Packed, log_probs: np.ndarray, decoding: str) -> lis
     for d in range(packed.n_docs):
         lengths = packed.sentence_words[s0 : s0 + packed.doc_sentences[d]].tolist()
         doc_windows = windows[d] if d < len(windows) else []
-        decoded = decode_words(lengths, zip(doc_windows, rows[k : k + len(doc_windows)]), LABELS, decoding=decoding)
+        decoded = decode_words(
+            lengths,
+            zip(doc_windows, rows[k : k + len(doc_windows)]),
+            LABELS,
+            decoding=decoding,
+            cased_entities=cased_entities,
+        )
         k += len(doc_windows)
         spans = []
         for n, (tags, probs) in zip(lengths, decoded):
@@ -193,6 +201,27 @@ def test_finish_equals_the_per_sentence_decoder_on_random_scores(hf_tokenizer, d
         assert finish(packed, log_probs, labels=LABELS, decoding=decoding) == reference_spans(
             packed, log_probs, decoding
         )
+
+
+@pytest.mark.parametrize("decoding", ["constrained", "argmax"])
+def test_finish_drops_uncased_entities_as_the_per_sentence_decoder_does(hf_tokenizer, decoding):
+    settings = settings_for(hf_tokenizer, word_shapes=True)
+    texts = [*TEXTS, "no capitals here at all, none. But Oslo has one and so does 1990 here."] * 3
+    packed = Preparer(settings).prepare(texts)
+    assert packed.position_shapes is not None and (packed.position_shapes == 0).any()
+    rng = np.random.default_rng(1)
+    dropped = 0
+    for _ in range(5):
+        logits = rng.normal(size=(len(packed.positions), len(LABELS))).astype(np.float32) * 3
+        log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+        kept = finish(packed, log_probs, labels=LABELS, decoding=decoding, cased_entities=True)
+        assert kept == reference_spans(packed, log_probs, decoding, cased_entities=True)
+        every = finish(packed, log_probs, labels=LABELS, decoding=decoding)
+        dropped += sum(len(a) - len(b) for a, b in zip(every, kept))
+        for doc, spans in zip(texts, kept):
+            for span in spans:
+                assert any(c.isupper() or c.isdigit() for c in doc[span.start : span.end]), doc[span.start : span.end]
+    assert dropped > 0, "random scores never predicted an uncased entity: the test would check nothing"
 
 
 def test_finish_of_nothing():

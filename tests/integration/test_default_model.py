@@ -74,3 +74,18 @@ def test_predict_uses_the_default_model():
         ("Emmanuel Macron", "PER"),
         ("Paris", "LOC"),
     ]
+
+
+def test_the_readme_samples_come_out_right():
+    """Issue 11: no entity in a sentence without names (the model alone says MISC "names"; the
+    model's cased_entities drops it), and "Greenline Rail" whole."""
+    from annotator.predict import predict_texts
+
+    texts = [
+        "No names in this sentence at all.",
+        "Northwind Bank and Greenline Rail agreed to merge their French units .",
+    ]
+    results = list(predict_texts(texts, device="cpu"))
+    assert results[0].entities == []
+    text = results[1].text
+    assert ("Greenline Rail", "ORG") in [(text[e.start : e.end], e.label) for e in results[1].entities]

@@ -208,6 +208,7 @@ def test_repeated_train_files_are_one_training_set_and_a_trained_on_dev_is_marke
     assert meta["labels"] == ["O", "B-ORG", "I-ORG", "B-PER", "I-PER"]  # ORG occurs only in the second file
     assert meta["data"]["train"] == {
         "path": f"{first} + {second}",
+        "files": [str(first), str(second)],
         "sentences": 3,
         "documents": 2,
         "scheme": "IOB2",
@@ -221,3 +222,9 @@ def test_a_held_out_dev_file_is_not_marked_as_trained_on(tiny_models):
     meta = json.loads((tiny_models["torch"] / "annotator.json").read_text())
     assert meta["data"]["dev"]["trained_on"] is False
     assert "not held out" not in (tiny_models["torch"] / "README.md").read_text()
+
+
+def test_the_recorded_command_repeats_a_repeated_train_option(tmp_path, tiny_encoder, train_model, samples):
+    out = train_model(tmp_path, tiny_encoder, "torch", "--train", str(samples / "dev.conll"))
+    command = json.loads((out / "annotator.json").read_text())["command"]
+    assert f"--train {samples / 'train.conll'} --train {samples / 'dev.conll'} --dev" in command
