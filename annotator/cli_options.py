@@ -43,7 +43,7 @@ def precision_options(f):
         show_default=True,
         help="onnx: export the model to ONNX once (cached in $ANNOTATOR_CACHE, else ~/.cache/annotator) and "
         "run it with ONNX Runtime on the CPU, in fp32 or with --quantize int8 its dynamic int8 "
-        "(needs pip install 'annotator[onnx]'; see BENCHMARKS.md).",
+        '(needs pip install -e ".[onnx]"; see BENCHMARKS.md).',
     )(f)
     f = click.option(
         "--precision",
