@@ -408,7 +408,8 @@ def info(model, as_json) -> None:
     click.echo(f"window:       {d['max_length']} subwords, {d['context']} context")
     for split, s in d["scores"].items():
         per_type = ", ".join(f"{t} {f:.4f}" for t, f in s["per_type_f1"].items())
-        click.echo(f"{split + ' F1:':<14}{s['f1']:.4f} (P {s['precision']:.4f}, R {s['recall']:.4f}; {per_type})")
+        note = "  [also trained on: not held out]" if split in d["trained_on"] else ""
+        click.echo(f"{split + ' F1:':<14}{s['f1']:.4f} (P {s['precision']:.4f}, R {s['recall']:.4f}; {per_type}){note}")
     if d["trained_with"]:
         click.echo(f"trained with: {d['trained_with']}")
     click.echo(f"device:       {d['device']}")

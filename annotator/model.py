@@ -375,6 +375,7 @@ class ModelDescription(TypedDict):
     max_length: int | None
     context: str | None
     scores: dict[str, SplitSummary]
+    trained_on: list[str]  # scored splits that were also training data (a final fit): not held out
     trained_with: str | None
     device: str
 
@@ -405,6 +406,7 @@ def describe_model(path: str | Path | None = None) -> ModelDescription:
         "max_length": meta.get("max_length"),
         "context": meta.get("context"),
         "scores": summary,
+        "trained_on": [split for split in summary if ((meta.get("data") or {}).get(split) or {}).get("trained_on")],
         "trained_with": meta.get("command"),
         "device": str(pick_device("auto")),
     }
