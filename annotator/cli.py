@@ -168,7 +168,7 @@ def train(**opts) -> None:
     from .training import train as run_training
 
     config = TrainConfig(
-        train=opts["train_files"][0] if len(opts["train_files"]) == 1 else tuple(opts["train_files"]),
+        train=tuple(opts["train_files"]),
         dev=opts["dev_file"],
         test=opts["test_file"],
         output=opts["output"],

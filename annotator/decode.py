@@ -147,7 +147,7 @@ def decode_words(
             centrality = min(pos, width - 1 - pos)
             seen = rows[s_idx - first_index].get(w_idx)
             if seen is None or centrality > seen[0]:
-                cased = types is not None and types[pos] in CASED
+                cased = cased_entities and types is not None and types[pos] in CASED
                 rows[s_idx - first_index][w_idx] = (centrality, row, cased)
     out: list[tuple[list[str], list[float]]] = []
     for n_words, sentence_rows in zip(lengths, rows):

@@ -49,10 +49,10 @@ def rescore(
     meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
     if cased_entities:
         meta[CASED_KEY] = bool(meta.get(SHAPES_KEY)) and _train_entities_are_cased(meta)
-        atomic_write_text(model_dir / META_FILE, json.dumps(meta, indent=2) + "\n")
     dev = dev or Path(meta["data"]["dev"]["path"])
     test = test or (Path(meta["data"]["test"]["path"]) if meta["data"].get("test") else None)
     loaded = load_model(model_dir)
+    loaded.meta = meta  # the tagger decodes as the meta written below says (cased_entities included)
     tagger = WordTagger.from_loaded(loaded, precision="fp32")
     fmt = ConllFormat(**meta.get("conll_format", {}))  # the format the model was trained with
     scores = {"dev": score_model(load_split(dev, tagger.encoder, fmt), tagger), "test": None}
