@@ -15,8 +15,8 @@ from .errors import ConfigError
 
 Decoding = Literal["constrained", "argmax"]  # Viterbi over IOB2-valid sequences, or each word's best label
 Precision = Literal["auto", "fp32", "bf16"]  # auto: bf16 where the hardware runs it natively
-Quantization = Literal["none", "int8"]  # int8: dynamic quantization of the linear layers (CPU)
-Runtime = Literal["torch", "onnx"]  # onnx: the model exported to ONNX, run by ONNX Runtime on the CPU
+Quantization = Literal["auto", "none", "int8"]  # int8: dynamic quantization of linear layers (CPU); auto: int8 on onnx
+Runtime = Literal["auto", "torch", "onnx"]  # onnx: exported to ONNX, run by ONNX Runtime (CPU); auto: onnx on a CPU
 Context = Literal["document", "sentence"]  # what a window packs: consecutive sentences, or one
 TrainContext = Literal["auto", "document", "sentence"]  # auto: document only where the data has -DOCSTART-
 Engine = Literal["local", "ray"]  # annotate on this machine, or on a Ray cluster with Ray Data

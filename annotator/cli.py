@@ -6,6 +6,7 @@ one place, with exit code 2 for bad input or options and 1 for everything else.
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import sys
@@ -25,6 +26,9 @@ class AnnotatorGroup(click.Group):
     def invoke(self, ctx):
         shown = warnings.showwarning
         warnings.showwarning = _show_warning
+        log, handler, level = logging.getLogger("annotator"), _EchoLog(), logging.getLogger("annotator").level
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
         try:
             return super().invoke(ctx)
         except (ConfigError, InputFormatError) as exc:
@@ -40,6 +44,15 @@ class AnnotatorGroup(click.Group):
             ) from None
         finally:
             warnings.showwarning = shown
+            log.removeHandler(handler)
+            log.setLevel(level)
+
+
+class _EchoLog(logging.Handler):
+    """The library's messages (``annotator.*`` loggers, INFO and up: a one-time ONNX export), a line each on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(self.format(record), err=True)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -633,6 +646,8 @@ def annotate(
         "--cpus-per-worker": cpus_per_worker,
         "--preserve-order": preserve_order or None,
     }
+    if quiet:
+        logging.getLogger("annotator").setLevel(logging.WARNING)  # no notes either (errors still show)
     if engine == "ray":
         from .ray_engine import RayOptions, annotate_on_ray
 
@@ -660,8 +675,9 @@ def annotate(
     if stats.entities:
         click.echo("entities: " + ", ".join(f"{label} {n:,}" for label, n in sorted(stats.entities.items())), err=True)
     click.echo(
-        f"{stats.words:,} words in {stats.seconds:.1f} s: {stats.words_per_second:,.0f} words/s; "
-        f"output: {stats.output}",
+        f"{stats.words:,} words in {stats.seconds:.1f} s: {stats.words_per_second:,.0f} words/s"
+        + (f" ({stats.computes})" if stats.computes else "")
+        + f"; output: {stats.output}",
         err=True,
     )
     if verbose:

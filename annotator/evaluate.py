@@ -206,9 +206,9 @@ def evaluate_files(
     compare: str | Path | None = None,
     batch_tokens: int | None = None,
     decoding: str = "constrained",
-    quantize: str = "none",
+    quantize: str = "auto",
     precision: str = "auto",
-    runtime: str = "torch",
+    runtime: str = "auto",
     force: bool = False,
 ) -> Report:
     """Score ``model`` (default: the shipped model) on CoNLL ``paths``, pooled over all files.
@@ -235,16 +235,16 @@ def evaluate_files(
     if len({os.path.abspath(target) for _, target in targets}) < len(targets):
         raise ConfigError("--output, --predictions and --report must name different files")
     other = read_report(compare) if compare else None
-    loaded = load_model(model, device=device, quantize=quantize, runtime=runtime)
+    loaded = load_model(model, device=device, quantize=quantize, runtime=runtime, precision=precision)
     tagger = WordTagger.from_loaded(loaded, batch_tokens=batch_tokens, decoding=decoding, precision=precision)
     result = score_tagged(
         tag_conll(paths, tagger, fmt=fmt), files=paths, examples=report_examples, predictions=predictions
     )
     result["model"] = str(loaded.path)
     result["decoding"] = decoding
-    result["quantize"] = quantize
+    result["quantize"] = loaded.quantize  # what "auto" became
     result["precision"] = precision
-    result["runtime"] = runtime
+    result["runtime"] = loaded.runtime
     result["model_card"] = model_card(model)
     result["comparison"] = compare_reports(result, other) | {"report": str(compare)} if other else None
     write_reports(result, output=output, html=report)

@@ -45,18 +45,18 @@ class TokenClassifier:
         decoding: str = "constrained",
         batch_tokens: int | None = None,
         window_overlap: int = 32,
-        quantize: str = "none",
+        quantize: str = "auto",
         precision: str = "auto",
-        runtime: str = "torch",
+        runtime: str = "auto",
     ) -> TokenClassifier:
         """Load ``model`` (default: the shipped English model) for inference (``runtime="onnx"``:
-        run by ONNX Runtime on the CPU, see :func:`annotator.model.load_model`)."""
+        run by ONNX Runtime on the CPU; "auto": onnx int8 on a CPU, see :func:`annotator.model.resolve_runtime`)."""
         from .memory import bound_native_caches
         from .model import check_runtime, load_model
 
         check_runtime(runtime, device=device, precision=precision)
         bound_native_caches()
-        loaded = load_model(model, device=device, quantize=quantize, runtime=runtime)
+        loaded = load_model(model, device=device, quantize=quantize, runtime=runtime, precision=precision)
         return cls(
             WordTagger.from_loaded(
                 loaded, decoding=decoding, batch_tokens=batch_tokens, window_overlap=window_overlap, precision=precision

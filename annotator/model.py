@@ -250,6 +250,8 @@ class LoadedModel:
     labels: LabelSet
     meta: dict
     device: object
+    runtime: str = "torch"  # what computes: "torch" or "onnx" (never "auto")
+    quantize: str = "none"  # "none" or "int8" (never "auto")
 
     @property
     def max_length(self) -> int:
@@ -263,6 +265,36 @@ class LoadedModel:
     def word_shapes(self) -> bool:
         """Whether the model was trained with word shapes as token types (annotator.json says so)."""
         return bool(self.meta.get(SHAPES_META_KEY))
+
+
+def resolve_runtime(runtime: str, quantize: str, *, precision: str, device, model_dir: Path) -> tuple[str, str]:
+    """The ``(runtime, quantize)`` that "auto" stands for, for a model that runs on ``device`` (a torch.device).
+
+    ``runtime="auto"`` is ``"onnx"`` (ONNX Runtime's dynamic int8: the fast CPU path) where the model runs
+    on a CPU with int8 dot products (:func:`annotator.tagging.native_int8`: where it was measured, and
+    where ONNX Runtime's int8 cannot saturate), ``precision`` is "auto", ``quantize`` is not "none", the
+    model is of a type whose export is tested (:data:`annotator.onnx_model.AUTO_MODEL_TYPES`: BERT) and
+    onnxruntime and onnx are installed; else ``"torch"``. ``quantize="auto"`` is ``"int8"`` on onnx (the
+    shipped model: CoNLL-2003 test F1 0.8992 against fp32 0.9011; BENCHMARKS.md), else ``"none"`` (torch's
+    own int8 costs 0.31 F1). Explicit values stay as they are."""
+    from .onnx_model import AUTO_MODEL_TYPES
+    from .tagging import native_int8
+
+    check(quantize, Quantization, what="--quantize")
+    check(runtime, Runtime, what="--runtime")
+    if runtime == "auto":
+        fast = (
+            getattr(device, "type", str(device)) == "cpu"
+            and precision == "auto"
+            and quantize != "none"
+            and read_config(model_dir).get("model_type") in AUTO_MODEL_TYPES
+            and native_int8(device)
+        )
+        installed = fast and all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
+        runtime = "onnx" if fast and installed else "torch"
+    if quantize == "auto":
+        quantize = "int8" if runtime == "onnx" else "none"
+    return runtime, quantize
 
 
 def check_runtime(runtime: str, *, device: str = "auto", precision: str = "auto") -> str:
@@ -284,9 +316,17 @@ def check_runtime(runtime: str, *, device: str = "auto", precision: str = "auto"
 
 
 def load_model(
-    path: str | Path | None = None, *, device: str = "auto", quantize: str = "none", runtime: str = "torch"
+    path: str | Path | None = None,
+    *,
+    device: str = "auto",
+    quantize: str = "auto",
+    runtime: str = "auto",
+    precision: str = "auto",
 ) -> LoadedModel:
     """Load a model directory (or the default model) for inference, in fp32.
+
+    ``runtime`` and ``quantize`` "auto" are resolved by :func:`resolve_runtime` (``precision``, the
+    option the tagger applies, takes part in that choice only); the result says what they became.
 
     ``quantize="int8"``: dynamic int8 quantization of the linear layers, per output channel (CPU only;
     what it costs in F1: BENCHMARKS.md). ``runtime="onnx"``: the model exported to ONNX (once: the
@@ -296,13 +336,14 @@ def load_model(
     import torch
 
     check(quantize, Quantization, what="--quantize")
-    check_runtime(runtime, device=device)
+    check_runtime(runtime, device=device, precision=precision)
     if runtime == "onnx":
         from .onnx_model import import_onnxruntime
 
         import_onnxruntime()  # before any work: without it, nothing else matters
     model_dir = resolve_model_dir(path)
     dev = pick_device("cpu" if runtime == "onnx" else device)
+    runtime, quantize = resolve_runtime(runtime, quantize, precision=precision, device=dev, model_dir=model_dir)
     if quantize == "int8" and dev.type != "cpu":
         raise ConfigError("--quantize int8 runs on the CPU only; pass --device cpu or drop --quantize")
     quiet_transformers()
@@ -325,7 +366,7 @@ def load_model(
                 model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}, dtype=torch.qint8
             )
     labels = LabelSet.from_id2label({int(k): v for k, v in model.config.id2label.items()})
-    loaded = LoadedModel(model_dir, model, tokenizer, labels, read_meta(model_dir), dev)
+    loaded = LoadedModel(model_dir, model, tokenizer, labels, read_meta(model_dir), dev, runtime, quantize)
     if loaded.word_shapes and getattr(model.config, "type_vocab_size", 0) < N_SHAPES:
         raise ModelError(
             f"{model_dir}: {META_FILE} says the model takes word shapes, but its config has "

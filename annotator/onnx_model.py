@@ -21,6 +21,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,14 @@ from typing import Any
 from .choices import Quantization, check
 from .errors import ConfigError, MissingDependencyError, ModelError
 
+LOG = logging.getLogger(__name__)
 INSTALL_HINT = '--runtime onnx needs ONNX Runtime: pip install -e ".[onnx]" (onnxruntime, onnx)'
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 FORMAT_VERSION = 1  # bump when the export changes in a way the settings below do not show
+# The model types whose export is tested and measured (BERT: the shipped model and its base encoder);
+# ``--runtime auto`` picks ONNX Runtime for these only (annotator.model.resolve_runtime).
+AUTO_MODEL_TYPES = frozenset({"bert"})
 
 # Dynamic int8 (int8 weights per output channel, activations quantized on the fly) of every MatMul with
 # constant weights. On CoNLL-2003 test (the previous default model, fp32 0.8974) it scored 0.8967 (the current
@@ -125,6 +130,8 @@ def onnx_file(
             "set ANNOTATOR_CACHE to a writable directory"
         ) from None
     fp32 = target.with_name("model.onnx")
+    what = "ONNX int8" if quantize == "int8" else "ONNX"
+    LOG.info("exporting %s to %s, once (under a minute for MiniLM): cached in %s", model_dir, what, target.parent)
     if not fp32.is_file():
         model = load_torch()
         with _atomic(fp32) as tmp:
@@ -287,8 +294,12 @@ class OnnxTokenClassifier:
     ``model(input_ids=..., attention_mask=..., token_type_ids=...).logits`` is a float32 torch tensor
     on the CPU; ``eval()``, ``train(False)``, ``training`` and ``config`` are there for the tagging code.
 
-    The session runs on the CPUExecutionProvider with ``torch.get_num_threads()`` intra-op threads
-    (so the torch thread settings apply to it), one inter-op thread, and every graph optimization.
+    Each row of a batch runs alone (see :meth:`__call__`), on one thread, and ``torch.get_num_threads()``
+    rows run at once (so the torch thread settings apply): the session has one intra-op and one
+    inter-op thread and every graph optimization, and is shared by the row threads (ONNX Runtime's
+    ``run`` is thread-safe). One thread per row is deterministic and, for windows of at most a few
+    hundred subwords, faster than splitting each row's matrices over the threads (measured on 2 cores:
+    1.18x; BENCHMARKS.md).
     """
 
     runtime = "onnx"
@@ -300,7 +311,7 @@ class OnnxTokenClassifier:
         ort = import_onnxruntime()
         check(quantize, Quantization, what="--quantize")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = torch.get_num_threads()
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only
@@ -317,16 +328,44 @@ class OnnxTokenClassifier:
         self.device = torch.device("cpu")
         self.dtype = torch.float32
         self._torch = torch
+        self.threads = max(1, torch.get_num_threads())
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _map(self, run: Callable[[int], Any], rows: range) -> list:
+        """``run`` over ``rows``, on ``self.threads`` threads (in this thread when there is one)."""
+        if self.threads == 1 or len(rows) < 2:
+            return [run(row) for row in rows]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-row")
+        return list(self._pool.map(run, rows))
 
     def __call__(self, **inputs) -> Output:
+        """Logits ``(rows, width, labels)``, each row computed on its own, cut after its last position
+        the attention mask keeps (zeros after it): dynamic int8 scales the activations by the largest
+        value in the whole input, so in one batch a row's numbers would depend on the other rows (0.7%
+        of the entities of CoNLL-2003 changed with --batch-size); alone, they depend on the row only,
+        and no padding is computed. The rows run ``self.threads`` at a time (BENCHMARKS.md)."""
+        import numpy as np
+
         feed = {}
         for name in self.input_names:
             value = inputs.get(name)
             if value is None:  # token types of a model given none: zeros, as the torch model assumes
                 value = self._torch.zeros_like(inputs["input_ids"])
             feed[name] = value.detach().cpu().numpy().astype("int64", copy=False)
-        (logits,) = self.session.run(["logits"], feed)
-        return Output(self._torch.from_numpy(logits))
+        mask = feed.get("attention_mask")
+        rows, width = feed["input_ids"].shape
+        out = np.zeros((rows, width, len(self.config.id2label)), dtype=np.float32)
+
+        def run(row: int) -> None:
+            kept = np.flatnonzero(mask[row]) if mask is not None else np.arange(width)
+            if len(kept):  # else a row of padding only: zeros
+                end = int(kept[-1]) + 1
+                (logits,) = self.session.run(["logits"], {k: v[row : row + 1, :end] for k, v in feed.items()})
+                out[row, :end] = logits[0]
+
+        self._map(run, range(rows))
+        return Output(self._torch.from_numpy(out))
 
     def eval(self) -> OnnxTokenClassifier:
         return self

@@ -22,9 +22,9 @@ def predict_texts(
     model=None,
     device: str = "auto",
     decoding: str = "constrained",
-    quantize: str = "none",
+    quantize: str = "auto",
     precision: str = "auto",
-    runtime: str = "torch",
+    runtime: str = "auto",
 ) -> Iterator[TextEntities]:
     """Entities of each text with character offsets and a score (mean word probability)."""
     from .inference import TokenClassifier

@@ -532,14 +532,25 @@ def _pipeline(
     source = _datasource(
         files, options=config.reader, batch_size=config.batch_size, done=done, strict=config.strict, cwd=os.getcwd()
     )
+    import torch
+
+    from .model import resolve_runtime
+
+    runtime, quantize = resolve_runtime(  # "auto": onnx int8 on CPU workers, torch on GPU workers
+        config.runtime,
+        config.quantize,
+        precision=config.precision,
+        device=torch.device("cuda" if gpus else "cpu"),
+        model_dir=model_dir,
+    )
     load = {
         "device": config.device if gpus else "cpu",
         "decoding": config.decoding,
         "batch_tokens": config.batch_tokens,
         "window_overlap": config.window_overlap,
-        "quantize": config.quantize,
+        "quantize": quantize,
         "precision": config.precision,
-        "runtime": config.runtime,
+        "runtime": runtime,
     }
     with warnings.catch_warnings():  # Ray 2.60 deprecates the retry arguments for 2.64 (without them: unlimited)
         warnings.simplefilter("ignore", DeprecationWarning)

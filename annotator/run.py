@@ -10,15 +10,16 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from .batching import chunks
 from .choices import Decoding, Precision, Quantization, Runtime, check
 from .errors import ConfigError, InputFormatError
 from .memory import release_memory
-from .model import check_runtime
+from .model import check_runtime, resolve_runtime
 from .outputs import Inputs, RunLock, check_output, lock_path, tmp_path
 from .parts import SUFFIX, PartStore, items_digest
 from .readers import ReaderOptions, ReadProgress, expand_inputs, open_records
@@ -38,9 +39,9 @@ class AnnotateConfig:
     format: str | None = None
     device: str = "auto"
     decoding: Decoding = "constrained"
-    quantize: Quantization = "none"
+    quantize: Quantization = "auto"  # auto: int8 where the runtime is onnx (model.resolve_runtime)
     precision: Precision = "auto"
-    runtime: Runtime = "torch"
+    runtime: Runtime = "auto"  # auto: onnx on a CPU, torch on a GPU (model.resolve_runtime)
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int | None = None  # None: per device (tagging.default_batch_tokens)
     workers: int | None = None  # CPU stage processes; None: per device (engine.default_workers); not fingerprinted
@@ -113,6 +114,11 @@ def annotate(
     _check_outputs(inputs, files, output, rejects_path, config)
     model_dir = resolve_model_dir(config.model)
     device = pick_device("cpu" if config.runtime == "onnx" else config.device)
+    runtime, quantize = resolve_runtime(
+        config.runtime, config.quantize, precision=config.precision, device=device, model_dir=model_dir
+    )
+    # resolved once, before the fingerprint: the run and its resume agree
+    config = replace(config, runtime=cast(Runtime, runtime), quantize=cast(Quantization, quantize))
     batch_tokens = config.batch_tokens or default_batch_tokens(device)  # resolved once: the run and its resume agree
     store = PartStore(
         output,
@@ -206,6 +212,7 @@ def _run(
     read = ReadProgress(files)
     items = open_records(files, options=config.reader, progress=read)
     stats.workers = default_workers(device) if config.workers is None else config.workers
+    stats.computes = classifier.tagger.computes
     settings = StageSettings.from_tagger(classifier.tagger)
     jobs = ((job, [r.text for r in job[1]], job[1]) for job in _batches(items, config, skip=stats.read, store=store))
     # JSONL lines are serialized with the finish stage (in the workers, where there are workers)

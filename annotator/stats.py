@@ -23,6 +23,7 @@ class RunStats:
     resumed_words: int = 0
     startup_seconds: float = 0.0  # from the call to the first batch written (imports, model load, first batch)
     workers: int = 0  # CPU stage processes the run used
+    computes: str = ""  # what ran the model (WordTagger.computes): "onnx int8 on cpu", "torch bf16 on cuda"...
     entities: Counter = field(default_factory=Counter)
     output: Path | None = None
     rejects: Path | None = None

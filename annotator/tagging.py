@@ -37,6 +37,21 @@ def native_bf16(device) -> bool:
         return False
 
 
+def native_int8(device) -> bool:
+    """Whether ``device`` is a CPU with int8 dot-product instructions (AVX512-VNNI or AMX), where ONNX
+    Runtime's dynamic int8 was measured (BENCHMARKS.md) and its u8s8 products cannot saturate (AVX2's can)."""
+    import torch
+
+    if device.type != "cpu":
+        return False
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_vnni_supported", "_is_amx_tile_supported")
+    try:
+        return any(getattr(cpu, name)() for name in checks if hasattr(cpu, name))
+    except RuntimeError:  # pragma: no cover - a torch build without these probes
+        return False
+
+
 CPU_BATCH_TOKENS = 2048
 CUDA_BATCH_TOKENS = 16384
 
@@ -129,6 +144,7 @@ class WordTagger:
                 "drop --precision bf16, or pass --runtime torch for bf16"
             )
         quantized = onnx or any("quantized" in type(m).__module__ for m in model.modules())
+        self.int8 = getattr(model, "quantize", "none") == "int8" if onnx else quantized
         self.bf16 = not quantized and (precision == "bf16" or (precision == "auto" and native_bf16(self.device)))
         if precision == "bf16" and not quantized and not native_bf16(self.device):
             warnings.warn(
@@ -142,6 +158,12 @@ class WordTagger:
             self.model = model.to(torch.bfloat16)
         self._torch = torch
         self._trim = HeapTrimmer()
+
+    @property
+    def computes(self) -> str:
+        """What runs the model, for messages and reports: ``"onnx int8 on cpu"``, ``"torch bf16 on cuda"``..."""
+        kind = "int8" if self.int8 else "bf16" if self.bf16 else "fp32"
+        return f"{getattr(self.model, 'runtime', 'torch')} {kind} on {self.device.type}"
 
     @classmethod
     def from_loaded(cls, loaded, **kwargs) -> WordTagger:

@@ -24,6 +24,15 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip_gpu)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _onnx_cache(tmp_path_factory):
+    """ONNX exports (``--runtime auto`` exports BERT models on a CPU) go to one cache for the whole
+    session, never ~/.cache: each test model is exported once."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANNOTATOR_CACHE", str(tmp_path_factory.mktemp("annotator_cache")))
+        yield
+
+
 class ReportPage:
     """An HTML page read with the standard library's parser: tables by id (rows of cell texts), the ids of
     sections, every tag with its attributes, and the classes of the ``mark`` elements (displaCy entities)."""

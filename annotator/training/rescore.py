@@ -51,7 +51,7 @@ def rescore(
         meta[CASED_KEY] = bool(meta.get(SHAPES_KEY)) and _train_entities_are_cased(meta)
     dev = dev or Path(meta["data"]["dev"]["path"])
     test = test or (Path(meta["data"]["test"]["path"]) if meta["data"].get("test") else None)
-    loaded = load_model(model_dir)
+    loaded = load_model(model_dir, runtime="torch", quantize="none", precision="fp32")  # card scores: torch fp32
     loaded.meta = meta  # the tagger decodes as the meta written below says (cased_entities included)
     tagger = WordTagger.from_loaded(loaded, precision="fp32")
     fmt = ConllFormat(**meta.get("conll_format", {}))  # the format the model was trained with

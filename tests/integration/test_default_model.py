@@ -72,7 +72,7 @@ def test_default_model_loads_in_fp32_in_plain_transformers():
 def test_predict_uses_the_default_model():
     result = CliRunner().invoke(main, ["predict", "--json", "Angela Merkel met Emmanuel Macron in Paris."])
     assert result.exit_code == 0, result.output
-    entities = json.loads(result.output)["entities"]
+    entities = json.loads(result.stdout)["entities"]
     assert [(e["text"], e["label"]) for e in entities] == [
         ("Angela Merkel", "PER"),
         ("Emmanuel Macron", "PER"),

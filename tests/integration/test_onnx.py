@@ -1,6 +1,7 @@
-"""`--runtime onnx`: the exported model computes what the torch model computes, annotate gives the same
-bytes whatever the workers, the export is cached by the weights (never in the model directory), and bad
-combinations fail before a model loads."""
+"""`--runtime onnx`: the exported model computes what the torch model computes, a row's numbers do not depend
+on the other rows of its batch, annotate gives the same bytes whatever the workers, `auto` picks ONNX int8 on
+a CPU only, the export is cached by the weights (never in the model directory), and bad combinations fail
+before a model loads."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ def test_onnx_fp32_computes_the_logits_of_torch_fp32(random_model):
 
     from annotator.model import load_model
 
-    torch_model = load_model(random_model, device="cpu").model
-    onnx_model = load_model(random_model, device="cpu", runtime="onnx").model
+    torch_model = load_model(random_model, device="cpu", runtime="torch").model
+    onnx_model = load_model(random_model, device="cpu", runtime="onnx", quantize="none").model
     assert onnx_model.runtime == "onnx" and onnx_model.quantize == "none"
     generator = torch.Generator().manual_seed(2)
     for batch, width in ((1, 3), (4, 37), (2, 300)):  # any batch size and length (dynamic axes)
@@ -56,10 +57,115 @@ def test_onnx_fp32_computes_the_logits_of_torch_fp32(random_model):
             no_types = torch_model(input_ids=ids, attention_mask=mask).logits
         got = onnx_model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
         assert isinstance(got, torch.Tensor) and got.dtype == torch.float32 and got.shape == expected.shape
-        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-4)
+        kept = mask.bool().numpy()  # padding is not computed (zeros): rows run alone, cut to their length
+        np.testing.assert_allclose(got.numpy()[kept], expected.numpy()[kept], atol=1e-4)
+        assert not got.numpy()[~kept].any()
         np.testing.assert_allclose(  # a call without token types gets zeros, as in torch
-            onnx_model(input_ids=ids, attention_mask=mask).logits.numpy(), no_types.numpy(), atol=1e-4
+            onnx_model(input_ids=ids, attention_mask=mask).logits.numpy()[kept], no_types.numpy()[kept], atol=1e-4
         )
+
+
+def test_an_int8_row_computes_the_same_whatever_the_other_rows(random_model):
+    """Dynamic int8 scales activations by the largest value in its input: run as one batch, a row's
+    logits would depend on the other rows. Each row runs alone, without its padding."""
+    import torch
+
+    from annotator.model import load_model
+
+    model = load_model(random_model, device="cpu", runtime="onnx", quantize="int8").model
+    generator = torch.Generator().manual_seed(5)
+    ids = torch.randint(1000, 20000, (3, 40), generator=generator)
+    ids[1] *= 0
+    ids[1] += 1012  # a row of one repeated token: other activations than the random rows
+    mask = torch.ones_like(ids)
+    mask[2, 25:] = 0
+    batch = model(input_ids=ids, attention_mask=mask).logits.numpy()
+    for row, end in ((0, 40), (1, 40), (2, 25)):
+        alone = model(input_ids=ids[row : row + 1, :end], attention_mask=mask[row : row + 1, :end]).logits.numpy()
+        assert np.array_equal(batch[row, :end], alone[0])
+    assert not batch[2, 25:].any()  # padding: zeros, never computed
+    pair = model(input_ids=ids[[0, 2]], attention_mask=mask[[0, 2]]).logits.numpy()
+    assert np.array_equal(pair[0], batch[0]) and np.array_equal(pair[1], batch[2])
+    for threads in (1, 3):  # rows run on a pool of threads, each row on one: the same numbers on any number
+        model.threads, model._pool = threads, None
+        assert np.array_equal(model(input_ids=ids, attention_mask=mask).logits.numpy(), batch)
+
+
+@pytest.fixture
+def int8_cpu(monkeypatch):
+    """A CPU with int8 dot products (VNNI), whatever this machine is."""
+    monkeypatch.setattr("annotator.tagging.native_int8", lambda device: device.type == "cpu")
+
+
+@pytest.mark.parametrize(
+    "options, device, expected",
+    [
+        ({}, "cpu", ("onnx", "int8")),  # the fast CPU path
+        ({}, "cuda", ("torch", "none")),  # a GPU: torch (bf16 where native)
+        ({"precision": "fp32"}, "cpu", ("torch", "none")),  # a fixed precision is a torch precision
+        ({"precision": "bf16"}, "cpu", ("torch", "none")),
+        ({"quantize": "none"}, "cpu", ("torch", "none")),  # no quantization asked: torch's bf16 or fp32
+        ({"quantize": "int8"}, "cpu", ("onnx", "int8")),  # int8 asked: the more accurate int8
+        ({"runtime": "torch"}, "cpu", ("torch", "none")),  # torch's own int8 costs 0.3 F1: only when named
+        ({"runtime": "torch", "quantize": "int8"}, "cpu", ("torch", "int8")),
+        ({"runtime": "onnx"}, "cpu", ("onnx", "int8")),
+        ({"runtime": "onnx", "quantize": "none"}, "cpu", ("onnx", "none")),
+    ],
+)
+def test_auto_picks_onnx_int8_on_a_cpu_only(random_model, int8_cpu, options, device, expected):
+    import torch
+
+    from annotator.model import resolve_runtime
+
+    given = {"runtime": "auto", "quantize": "auto", "precision": "auto"} | options
+    resolved = resolve_runtime(
+        given["runtime"],
+        given["quantize"],
+        precision=given["precision"],
+        device=torch.device(device),
+        model_dir=random_model,
+    )
+    assert resolved == expected
+
+
+def test_auto_stays_with_torch_without_onnxruntime_vnni_or_for_other_model_types(
+    tmp_path, random_model, int8_cpu, monkeypatch
+):
+    import importlib.util
+
+    import torch
+
+    from annotator.model import resolve_runtime
+
+    other = tmp_path / "other"
+    shutil.copytree(random_model, other)
+    config = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps(config | {"model_type": "distilbert"}))
+    cpu = torch.device("cpu")
+    assert resolve_runtime("auto", "auto", precision="auto", device=cpu, model_dir=other) == ("torch", "none")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name, *a))
+    assert resolve_runtime("auto", "auto", precision="auto", device=cpu, model_dir=random_model) == ("torch", "none")
+    monkeypatch.setattr(importlib.util, "find_spec", real)  # onnxruntime back; now a CPU without VNNI or AMX
+    monkeypatch.setattr("annotator.tagging.native_int8", lambda device: False)
+    assert resolve_runtime("auto", "auto", precision="auto", device=cpu, model_dir=random_model) == ("torch", "none")
+    assert resolve_runtime("onnx", "auto", precision="auto", device=cpu, model_dir=random_model) == ("onnx", "int8")
+
+
+def test_annotate_says_what_computes_and_that_it_exports_once(tmp_path, random_model, int8_cpu, monkeypatch):
+    monkeypatch.setenv("ANNOTATOR_CACHE", str(tmp_path / "cache"))  # a cold cache: this run exports
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("Maria flew to Oslo.\n", encoding="utf-8")
+    first = invoke("annotate", corpus, "-o", tmp_path / "a.jsonl", "-m", random_model)
+    assert first.exit_code == 0, first.output
+    assert f"exporting {random_model} to ONNX int8, once" in first.output
+    assert "words/s (onnx int8 on cpu); output:" in first.output
+    again = invoke("annotate", corpus, "-o", tmp_path / "b.jsonl", "-m", random_model)
+    assert "exporting" not in again.output and "(onnx int8 on cpu)" in again.output
+    torch_run = invoke("annotate", corpus, "-o", tmp_path / "c.jsonl", "-m", random_model, "--precision", "fp32")
+    assert "words/s (torch fp32 on cpu); output:" in torch_run.output
+    quiet = invoke("annotate", corpus, "-o", tmp_path / "d.jsonl", "-m", random_model, "-q", "--runtime", "onnx")
+    assert quiet.exit_code == 0 and quiet.output == ""
 
 
 def test_the_forward_stage_and_the_word_tagger_run_the_onnx_model(random_model):
@@ -68,7 +174,7 @@ def test_the_forward_stage_and_the_word_tagger_run_the_onnx_model(random_model):
 
     texts = make_texts(12, seed=4)
     torch_clf = TokenClassifier.load(random_model, device="cpu", precision="fp32")
-    onnx_clf = TokenClassifier.load(random_model, device="auto", precision="auto", runtime="onnx")
+    onnx_clf = TokenClassifier.load(random_model, device="auto", precision="auto", runtime="onnx", quantize="none")
     assert onnx_clf.tagger.device.type == "cpu" and not onnx_clf.tagger.bf16  # auto: the CPU, fp32
     packed = Preparer(StageSettings.from_tagger(onnx_clf.tagger)).prepare(texts)
     got = forward(packed, tagger=onnx_clf.tagger)
@@ -102,7 +208,7 @@ def test_the_resume_fingerprint_tells_the_runtimes_apart(tmp_path, random_model)
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("Maria flew to Oslo.\n", encoding="utf-8")
-    config = AnnotateConfig(model=random_model, device="cpu")
+    config = AnnotateConfig(model=random_model, device="cpu", runtime="torch")
     files = expand_inputs([corpus], options=config.reader)
     prints = [
         run_fingerprint(files, resolve_model_dir(random_model), "jsonl", c, device="cpu")
@@ -129,7 +235,7 @@ def test_the_export_is_cached_by_the_weights_outside_the_model_directory(tmp_pat
     assert len(exports) == 1 and first.is_relative_to(tmp_path / "cache" / "onnx")
     assert sorted(p.name for p in first.parent.iterdir()) == ["model.int8.onnx", "model.onnx"]  # no temp files
     again = load_model(src, device="cpu", runtime="onnx", quantize="int8").model.path
-    fp32 = load_model(src, device="cpu", runtime="onnx").model.path
+    fp32 = load_model(src, device="cpu", runtime="onnx", quantize="none").model.path
     assert again == first and fp32 == first.with_name("model.onnx") and len(exports) == 1  # reused
     assert sorted(p.name for p in src.iterdir()) == listing  # nothing written into the model directory
 
@@ -211,12 +317,20 @@ def test_without_onnxruntime_the_error_says_how_to_install_it(random_model, monk
     )
 
 
-def test_evaluate_reports_the_runtime(tmp_path, random_model, samples):
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ((), ("onnx", "int8", "auto")),  # the defaults on a CPU with VNNI: what "auto" became
+        (("--runtime", "onnx", "--quantize", "none"), ("onnx", "none", "auto")),
+        (("--precision", "fp32"), ("torch", "none", "fp32")),
+    ],
+)
+def test_evaluate_reports_the_runtime(tmp_path, random_model, samples, int8_cpu, options, expected):
     out = tmp_path / "report.json"
-    result = invoke("evaluate", "-m", random_model, samples / "dev.conll", "--runtime", "onnx", "-o", out)
+    result = invoke("evaluate", "-m", random_model, samples / "dev.conll", *options, "-o", out)
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
-    assert (report["runtime"], report["quantize"], report["precision"]) == ("onnx", "none", "auto")
+    assert (report["runtime"], report["quantize"], report["precision"]) == expected
 
 
 def test_quantize_int8_keeps_the_excluded_matmuls_in_fp32(tmp_path, random_model):
@@ -225,7 +339,7 @@ def test_quantize_int8_keeps_the_excluded_matmuls_in_fp32(tmp_path, random_model
     from annotator.model import load_model
     from annotator.onnx_model import quantize_int8
 
-    fp32 = load_model(random_model, device="cpu", runtime="onnx").model.path
+    fp32 = load_model(random_model, device="cpu", runtime="onnx", quantize="none").model.path
     weights = {i.name for i in onnx.load(str(fp32)).graph.initializer}
     for kwargs, kept in (
         ({}, set()),

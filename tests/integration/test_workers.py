@@ -157,9 +157,9 @@ def test_the_gpu_benchmark_runs_its_cpu_path(tmp_path, random_model):
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout[done.stdout.index("| method |") :]
     for method in (
-        "| annotate (bf16, --workers auto, JSONL in, parquet out) |",
+        "| annotate (torch bf16, --workers auto, JSONL in, parquet out) |",
         "| bare forward bf16 (ceiling) |",
         "| transformers pipeline (batch 32, bf16) |",
     ):
         assert method in table
-    assert "24 documents" in done.stdout
+    assert "24 documents" in done.stdout and "annotate default / bare forward (same computation)" in done.stdout
