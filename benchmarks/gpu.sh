@@ -19,4 +19,4 @@ if command -v nvidia-smi >/dev/null 2>&1; then
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 fi
 exec "$PYTHON" benchmarks/throughput.py --device cuda --docs 0 --repeat 10 --format parquet --precision bf16 \
-    --workers auto --skip spacy,int8,other,fp32,onnx,onnx-forward --pipeline-docs 1393 "$@"
+    --workers auto --skip spacy,int8,other,fp32,torch,onnx,onnx-forward --pipeline-docs 1393 "$@"

@@ -52,7 +52,7 @@ def main() -> None:
     if split is None:
         require_data()
         split = DATA / "test.txt"
-    loaded = load_model(args.model, device="cpu", runtime="onnx")
+    loaded = load_model(args.model, device="cpu", runtime="onnx", quantize="none")
     fp32, config = loaded.model.path, loaded.model.config
     print(f"{split}\n| variant | F1 |\n|---|---|")
     print(f"| ONNX fp32 | {f1(loaded, split):.4f} |", flush=True)

