@@ -9,7 +9,7 @@ maybe read-only), under ``onnx/<digest>/``: the digest covers the weight files a
 model, the export and quantization settings below, and the versions of torch, transformers and
 onnxruntime, so retrained weights or another library version get a new entry. Files are written under a
 temporary name in the same directory and renamed into place, so concurrent processes never read half a
-file. onnxruntime and onnx are optional (the ``[onnx]`` extra).
+file. onnxruntime and onnx are dependencies; without them ``--runtime auto`` stays with torch.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .choices import Quantization, check
 from .errors import ConfigError, MissingDependencyError, ModelError
 
 LOG = logging.getLogger(__name__)
-INSTALL_HINT = '--runtime onnx needs ONNX Runtime: pip install -e ".[onnx]" (onnxruntime, onnx)'
+INSTALL_HINT = "--runtime onnx needs ONNX Runtime, a dependency missing here: pip install onnxruntime onnx"
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 FORMAT_VERSION = 1  # bump when the export changes in a way the settings below do not show
@@ -131,7 +131,7 @@ def onnx_file(
         ) from None
     fp32 = target.with_name("model.onnx")
     what = "ONNX int8" if quantize == "int8" else "ONNX"
-    LOG.info("exporting %s to %s, once (under a minute for MiniLM): cached in %s", model_dir, what, target.parent)
+    LOG.info("exporting %s to %s, once (the default model: about 5 s): cached in %s", model_dir, what, target.parent)
     if not fp32.is_file():
         model = load_torch()
         with _atomic(fp32) as tmp:
