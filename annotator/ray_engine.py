@@ -536,7 +536,8 @@ def _pipeline(
 
     from .model import resolve_runtime
 
-    runtime, quantize = resolve_runtime(  # "auto": onnx int8 on CPU workers, torch on GPU workers
+    # "auto": torch on GPU workers; on CPU workers onnx int8 where this (the driver's) CPU has VNNI or AMX
+    runtime, quantize = resolve_runtime(
         config.runtime,
         config.quantize,
         precision=config.precision,

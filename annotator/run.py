@@ -41,7 +41,7 @@ class AnnotateConfig:
     decoding: Decoding = "constrained"
     quantize: Quantization = "auto"  # auto: int8 where the runtime is onnx (model.resolve_runtime)
     precision: Precision = "auto"
-    runtime: Runtime = "auto"  # auto: onnx on a CPU, torch on a GPU (model.resolve_runtime)
+    runtime: Runtime = "auto"  # auto: onnx on a CPU with VNNI/AMX, else torch (model.resolve_runtime)
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int | None = None  # None: per device (tagging.default_batch_tokens)
     workers: int | None = None  # CPU stage processes; None: per device (engine.default_workers); not fingerprinted
