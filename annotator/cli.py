@@ -26,7 +26,8 @@ class AnnotatorGroup(click.Group):
     def invoke(self, ctx):
         shown = warnings.showwarning
         warnings.showwarning = _show_warning
-        log, handler, level = logging.getLogger("annotator"), _EchoLog(), logging.getLogger("annotator").level
+        log, handler = logging.getLogger("annotator"), _EchoLog()
+        level = log.level
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         try:

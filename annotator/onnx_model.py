@@ -331,13 +331,16 @@ class OnnxTokenClassifier:
         self.threads = max(1, torch.get_num_threads())
         self._pool: ThreadPoolExecutor | None = None
 
-    def _map(self, run: Callable[[int], Any], rows: range) -> list:
-        """``run`` over ``rows``, on ``self.threads`` threads (in this thread when there is one)."""
+    def _each(self, run: Callable[[int], None], rows: range) -> None:
+        """``run`` for every row, on ``self.threads`` threads (in this thread when there is one); its errors raise."""
         if self.threads == 1 or len(rows) < 2:
-            return [run(row) for row in rows]
+            for row in rows:
+                run(row)
+            return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-row")
-        return list(self._pool.map(run, rows))
+        for _ in self._pool.map(run, rows):  # waits for every row
+            pass
 
     def __call__(self, **inputs) -> Output:
         """Logits ``(rows, width, labels)``, each row computed on its own, cut after its last position
@@ -364,7 +367,7 @@ class OnnxTokenClassifier:
                 (logits,) = self.session.run(["logits"], {k: v[row : row + 1, :end] for k, v in feed.items()})
                 out[row, :end] = logits[0]
 
-        self._map(run, range(rows))
+        self._each(run, range(rows))
         return Output(self._torch.from_numpy(out))
 
     def eval(self) -> OnnxTokenClassifier:
