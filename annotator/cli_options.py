@@ -43,8 +43,8 @@ def precision_options(f):
         show_default=True,
         help="onnx: export the model to ONNX once (cached in $ANNOTATOR_CACHE, else ~/.cache/annotator) and "
         "run it with ONNX Runtime on the CPU, in int8 (or fp32 with --quantize none). auto: onnx where a BERT "
-        "model runs on a CPU with VNNI or AMX and --precision and --quantize are left to auto, else torch "
-        "(see README and BENCHMARKS.md).",
+        "model runs on a CPU and --precision and --quantize are left to auto, else torch (see README and "
+        "BENCHMARKS.md).",
     )(f)
     f = click.option(
         "--precision",

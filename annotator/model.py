@@ -270,15 +270,13 @@ class LoadedModel:
 def resolve_runtime(runtime: str, quantize: str, *, precision: str, device, model_dir: Path) -> tuple[str, str]:
     """The ``(runtime, quantize)`` that "auto" stands for, for a model that runs on ``device`` (a torch.device).
 
-    ``runtime="auto"`` is ``"onnx"`` (ONNX Runtime's dynamic int8: the fast CPU path) where the model runs
-    on a CPU with int8 dot products (:func:`annotator.tagging.native_int8`: where it was measured, and
-    where ONNX Runtime's int8 cannot saturate), ``precision`` is "auto", ``quantize`` is not "none", the
-    model is of a type whose export is tested (:data:`annotator.onnx_model.AUTO_MODEL_TYPES`: BERT) and
-    onnxruntime and onnx are installed; else ``"torch"``. ``quantize="auto"`` is ``"int8"`` on onnx (the
-    shipped model: CoNLL-2003 test F1 0.8992 against fp32 0.9011; BENCHMARKS.md), else ``"none"`` (torch's
-    own int8 costs 0.31 F1). Explicit values stay as they are."""
+    ``runtime="auto"`` is ``"onnx"`` (ONNX Runtime's dynamic int8: the fast CPU path, 1.5-1.6x torch on
+    AVX512-VNNI and on AVX2 kernels; BENCHMARKS.md) where the model runs on a CPU, ``precision`` is "auto",
+    ``quantize`` is not "none", the model is of a type whose export is tested
+    (:data:`annotator.onnx_model.AUTO_MODEL_TYPES`: BERT) and onnxruntime and onnx are installed; else
+    ``"torch"``. ``quantize="auto"`` is ``"int8"`` on onnx (the shipped model: CoNLL-2003 test F1 0.8994
+    against fp32 0.9011), else ``"none"`` (torch's own int8 costs 0.31 F1). Explicit values stay as they are."""
     from .onnx_model import AUTO_MODEL_TYPES
-    from .tagging import native_int8
 
     check(quantize, Quantization, what="--quantize")
     check(runtime, Runtime, what="--runtime")
@@ -288,7 +286,6 @@ def resolve_runtime(runtime: str, quantize: str, *, precision: str, device, mode
             and precision == "auto"
             and quantize != "none"
             and read_config(model_dir).get("model_type") in AUTO_MODEL_TYPES
-            and native_int8(device)
         )
         installed = fast and all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
         runtime = "onnx" if fast and installed else "torch"

@@ -536,7 +536,7 @@ def _pipeline(
 
     from .model import resolve_runtime
 
-    # "auto": torch on GPU workers; on CPU workers onnx int8 where this (the driver's) CPU has VNNI or AMX
+    # "auto": torch on GPU workers, onnx int8 on CPU workers (for a BERT model, precision auto)
     runtime, quantize = resolve_runtime(
         config.runtime,
         config.quantize,

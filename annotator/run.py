@@ -6,6 +6,7 @@ any point continues with ``resume=True`` to the byte-identical output (see :mod:
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -41,7 +42,7 @@ class AnnotateConfig:
     decoding: Decoding = "constrained"
     quantize: Quantization = "auto"  # auto: int8 where the runtime is onnx (model.resolve_runtime)
     precision: Precision = "auto"
-    runtime: Runtime = "auto"  # auto: onnx on a CPU with VNNI/AMX, else torch (model.resolve_runtime)
+    runtime: Runtime = "auto"  # auto: onnx on a CPU, else torch (model.resolve_runtime)
     batch_size: int = DEFAULT_BATCH_SIZE
     batch_tokens: int | None = None  # None: per device (tagging.default_batch_tokens)
     workers: int | None = None  # CPU stage processes; None: per device (engine.default_workers); not fingerprinted
@@ -145,7 +146,11 @@ def annotate(
 
 def run_fingerprint(files, model_dir: Path, fmt: str, config: AnnotateConfig, **engine: object) -> dict:
     """What must not change between a run and its ``--resume`` (either engine; ``engine`` adds its own
-    settings). ``workers`` is not in it: any number of workers gives the same bytes."""
+    settings). ``workers`` is not in it: any number of workers gives the same bytes. Where the run may use
+    the ONNX int8 export, its quantization settings are in it too (they changed once: 8-bit to 7-bit)."""
+    from .onnx_model import INT8_SETTINGS
+
+    onnx_int8 = config.runtime in ("onnx", "auto") and config.quantize in ("int8", "auto")
     return {
         "inputs": [_input_id(f) for f in files],
         "model": str(model_dir.resolve()),
@@ -158,6 +163,7 @@ def run_fingerprint(files, model_dir: Path, fmt: str, config: AnnotateConfig, **
         "batch_size": config.batch_size,
         "window_overlap": config.window_overlap,
         "include_text": config.include_text,
+        **({"onnx_int8": json.dumps(INT8_SETTINGS, sort_keys=True)} if onnx_int8 else {}),
         **engine,
     }
 

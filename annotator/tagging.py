@@ -32,12 +32,6 @@ def native_bf16(device) -> bool:
     return _cpu_has("_is_avx512_bf16_supported", "_is_amx_tile_supported")
 
 
-def native_int8(device) -> bool:
-    """Whether ``device`` is a CPU with int8 dot-product instructions (AVX512-VNNI or AMX), where ONNX
-    Runtime's dynamic int8 was measured (BENCHMARKS.md) and its u8s8 products cannot saturate (AVX2's can)."""
-    return device.type == "cpu" and _cpu_has("_is_vnni_supported", "_is_amx_tile_supported")
-
-
 def _cpu_has(*probes: str) -> bool:
     """Whether any of torch's CPU feature probes (``torch.cpu._is_..._supported``) says yes."""
     import torch

@@ -4,7 +4,7 @@ the entities that differ, for each runtime asked.
 
     python benchmarks/batch_independence.py [--docs 1393] [--runs auto,fp32,bf16]
 
-``auto`` is the default runtime (ONNX int8 on a CPU with VNNI), ``fp32``/``bf16`` torch in that
+``auto`` is the default runtime (ONNX int8 on a CPU), ``fp32``/``bf16`` torch in that
 precision, ``onnx-fp32`` the ONNX export in fp32.
 """
 

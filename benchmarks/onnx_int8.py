@@ -2,6 +2,7 @@
 in annotator/onnx_model.py), beside ONNX fp32: accuracy only, so one thread is enough.
 
     OMP_NUM_THREADS=1 python benchmarks/onnx_int8.py [--model DIR] [--split test.txt] [--variants a,b]
+    OMP_NUM_THREADS=1 bash benchmarks/avx2/run.sh python benchmarks/onnx_int8.py   # on AVX2 kernels
 
 The fp32 export comes from the cache of ``--runtime onnx``; the variants are written to a temporary
 directory.
@@ -18,22 +19,22 @@ from corpus import DATA, require_data
 from annotator.conll import ConllFormat
 from annotator.evaluate import score_tagged, tag_conll
 from annotator.model import load_model
-from annotator.onnx_model import OnnxTokenClassifier, quantize_int8
+from annotator.onnx_model import INT8_SETTINGS, OnnxTokenClassifier, quantize_int8
 from annotator.tagging import WordTagger
 
-VARIANTS: dict[str, tuple[str, dict]] = {  # name: (what it is, quantize_int8 keywords)
-    "per-channel": ("per-channel weights, every MatMul (shipped)", {}),
-    "per-tensor": ("per-tensor weights", {"per_channel": False}),
-    "reduce-range": ("per-channel, reduce_range (7-bit weights)", {"reduce_range": True}),
-    "uint8": ("per-channel uint8 weights", {"weight_type": "QUInt8"}),
-    "classifier": ("per-channel, classifier fp32", {"exclude_classifier": True}),
-    "first": ("per-channel, classifier + first block fp32", {"exclude_classifier": True, "exclude_blocks": (0,)}),
-    "last": ("per-channel, classifier + last block fp32", {"exclude_classifier": True, "exclude_blocks": (-1,)}),
+VARIANTS: dict[str, tuple[str, dict]] = {  # name: (what it is, changes to INT8_SETTINGS)
+    "shipped": ("per-channel 7-bit weights (reduce_range), every MatMul (shipped)", {}),
+    "8-bit": ("per-channel 8-bit weights (saturates on AVX2 kernels)", {"reduce_range": False}),
+    "per-tensor": ("per-tensor 7-bit weights", {"per_channel": False}),
+    "uint8": ("per-channel uint8 weights", {"weight_type": "QUInt8", "reduce_range": False}),
+    "classifier": ("shipped, classifier fp32", {"exclude_classifier": True}),
+    "first": ("shipped, classifier + first block fp32", {"exclude_classifier": True, "exclude_blocks": (0,)}),
+    "last": ("shipped, classifier + last block fp32", {"exclude_classifier": True, "exclude_blocks": (-1,)}),
     "first-last": (
-        "per-channel, classifier + first and last blocks fp32",
+        "shipped, classifier + first and last blocks fp32",
         {"exclude_classifier": True, "exclude_blocks": (0, -1)},
     ),
-    "pre-process": ("per-channel after quant_pre_process", {"pre_process": True}),
+    "pre-process": ("shipped, after quant_pre_process", {"pre_process": True}),
 }
 
 
@@ -60,7 +61,7 @@ def main() -> None:
         for name in filter(None, args.variants.split(",")):
             path = Path(tmp) / "int8.onnx"
             label, kwargs = VARIANTS[name]
-            quantize_int8(fp32, path, **kwargs)
+            quantize_int8(fp32, path, **(INT8_SETTINGS | kwargs))
             loaded.model = OnnxTokenClassifier(path, config=config, quantize="int8")
             print(f"| int8: {label} | {f1(loaded, split):.4f} |", flush=True)
 
