@@ -1,8 +1,11 @@
 """CoNLL-2003 test F1 of ONNX Runtime dynamic int8 variants of a model (what chose ``INT8_SETTINGS``
-in annotator/onnx_model.py), beside ONNX fp32: accuracy only, so one thread is enough.
+in annotator/onnx_model.py), beside ONNX fp32: accuracy, on one thread; with ``--speed N``, instead
+the words/s of each variant's bare forward over the windows of the first 300 CoNLL-2003 documents, as
+annotate calls it (all threads), medians of N interleaved rounds.
 
     OMP_NUM_THREADS=1 python benchmarks/onnx_int8.py [--model DIR] [--split test.txt] [--variants a,b]
     OMP_NUM_THREADS=1 bash benchmarks/avx2/run.sh python benchmarks/onnx_int8.py   # on AVX2 kernels
+    python benchmarks/onnx_int8.py --speed 3 --variants shipped,8-bit,uint8
 
 The fp32 export comes from the cache of ``--runtime onnx``; the variants are written to a temporary
 directory.
@@ -11,10 +14,12 @@ directory.
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
+import time
 from pathlib import Path
 
-from corpus import DATA, require_data
+from corpus import DATA, documents, require_data
 
 from annotator.conll import ConllFormat
 from annotator.evaluate import score_tagged, tag_conll
@@ -43,11 +48,56 @@ def f1(loaded, split: Path) -> float:
     return score_tagged(tag_conll([split], tagger, fmt=ConllFormat()), files=[split])["overall"]["f1"]
 
 
+def speed_batches(loaded, docs: int = 300) -> tuple[list[dict], int]:
+    """The padded, length-sorted batches annotate would run over the first ``docs`` CoNLL-2003 documents
+    (word shapes as token types where the model takes them), and their words."""
+    import torch
+
+    from annotator.inference import TokenClassifier
+    from annotator.tagging import batches_by_tokens
+
+    texts = [d["text"] for d in list(documents())[:docs]]
+    classifier = TokenClassifier(WordTagger.from_loaded(loaded, precision="fp32"))
+    tagger = classifier.tagger
+    windows = [w for doc in classifier.prepare(texts).windows for w in doc]
+    batches = []
+    for batch in batches_by_tokens(windows, batch_tokens=tagger.batch_tokens):
+        width = max(len(windows[i].input_ids) for i in batch)
+        ids = torch.full((len(batch), width), tagger.pad_id, dtype=torch.long)
+        mask, types = torch.zeros_like(ids), torch.zeros_like(ids)
+        for row, i in enumerate(batch):
+            n = len(windows[i].input_ids)
+            ids[row, :n], mask[row, :n] = torch.tensor(windows[i].input_ids), 1
+            if windows[i].type_ids is not None:
+                types[row, :n] = torch.tensor(windows[i].type_ids)
+        inputs = {"input_ids": ids, "attention_mask": mask}
+        if windows[batch[0]].type_ids is not None:
+            inputs["token_type_ids"] = types
+        batches.append(inputs)
+    return batches, sum(len(t.split()) for t in texts)
+
+
+def speed(models: dict, batches: list[dict], words: int, rounds: int) -> None:
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for _ in range(rounds):
+        for name, model in models.items():
+            model(**batches[-1])  # warm-up
+            started = time.perf_counter()
+            for batch in batches:
+                model(**batch)
+            times[name].append(time.perf_counter() - started)
+            print(f"{name}: {words / times[name][-1]:,.0f} words/s", flush=True)
+    print(f"\n{words:,} words, medians of {rounds} interleaved rounds\n| variant | words/s |\n|---|---|")
+    for name, seconds in times.items():
+        print(f"| {name} | {words / statistics.median(seconds):,.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="model directory [default: the shipped model]")
     parser.add_argument("--split", type=Path, default=None, help="CoNLL file [default: CoNLL-2003 test]")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names of VARIANTS")
+    parser.add_argument("--speed", type=int, default=0, help="time the bare forwards instead, N rounds")
     args = parser.parse_args()
     split = args.split
     if split is None:
@@ -55,15 +105,23 @@ def main() -> None:
         split = DATA / "test.txt"
     loaded = load_model(args.model, device="cpu", runtime="onnx", quantize="none")
     fp32, config = loaded.model.path, loaded.model.config
-    print(f"{split}\n| variant | F1 |\n|---|---|")
-    print(f"| ONNX fp32 | {f1(loaded, split):.4f} |", flush=True)
+    if args.speed:
+        batches, words = speed_batches(loaded)
+    else:
+        print(f"{split}\n| variant | F1 |\n|---|---|")
+        print(f"| ONNX fp32 | {f1(loaded, split):.4f} |", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
+        models = {"ONNX fp32": loaded.model}
         for name in filter(None, args.variants.split(",")):
-            path = Path(tmp) / "int8.onnx"
+            path = Path(tmp) / f"{name}.onnx"
             label, kwargs = VARIANTS[name]
             quantize_int8(fp32, path, **(INT8_SETTINGS | kwargs))
-            loaded.model = OnnxTokenClassifier(path, config=config, quantize="int8")
-            print(f"| int8: {label} | {f1(loaded, split):.4f} |", flush=True)
+            models[f"int8: {label}"] = OnnxTokenClassifier(path, config=config, quantize="int8")
+            if not args.speed:
+                loaded.model = models[f"int8: {label}"]
+                print(f"| int8: {label} | {f1(loaded, split):.4f} |", flush=True)
+        if args.speed:
+            speed(models, batches, words, args.speed)
 
 
 if __name__ == "__main__":
