@@ -89,6 +89,13 @@ def test_an_int8_row_computes_the_same_whatever_the_other_rows(random_model):
     for threads in (1, 3):  # rows run on a pool of threads, each row on one: the same numbers on any number
         model.threads, model._pool = threads, None
         assert np.array_equal(model(input_ids=ids, attention_mask=mask).logits.numpy(), batch)
+    # the graph has no mask input (a row cut to its length attends to all of it), so a mask with holes,
+    # which it cannot honour, is refused
+    assert [i.name for i in model.session.get_inputs()] == ["input_ids", "token_type_ids"]
+    holes = mask.clone()
+    holes[0, 10] = 0
+    with pytest.raises(ValueError, match="ones followed by padding only"):
+        model(input_ids=ids, attention_mask=holes)
 
 
 @pytest.mark.parametrize(
