@@ -270,8 +270,8 @@ class LoadedModel:
 def resolve_runtime(runtime: str, quantize: str, *, precision: str, device, model_dir: Path) -> tuple[str, str]:
     """The ``(runtime, quantize)`` that "auto" stands for, for a model that runs on ``device`` (a torch.device).
 
-    ``runtime="auto"`` is ``"onnx"`` (ONNX Runtime's dynamic int8: the fast CPU path, 1.5-1.6x torch on
-    AVX512-VNNI and on AVX2 kernels; BENCHMARKS.md) where the model runs on a CPU, ``precision`` is "auto",
+    ``runtime="auto"`` is ``"onnx"`` (ONNX Runtime's dynamic int8: the fast CPU path, 1.6x torch bf16 with
+    AVX512-VNNI, 1.9x torch fp32 on AVX2 kernels; BENCHMARKS.md) where the model runs on a CPU, ``precision`` is "auto",
     ``quantize`` is not "none", the model is of a type whose export is tested
     (:data:`annotator.onnx_model.AUTO_MODEL_TYPES`: BERT) and onnxruntime and onnx are installed; else
     ``"torch"``. ``quantize="auto"`` is ``"int8"`` on onnx (the shipped model: CoNLL-2003 test F1 0.8994
