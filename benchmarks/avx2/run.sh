@@ -11,6 +11,8 @@
 # saturate, as on a real AVX2 CPU). They run on this machine's cores: caches, clocks and execution
 # units stay this CPU's, so timings approximate, not equal, those of a real AVX2 CPU.
 # Needs gcc and CPUID faulting (cpuid_fault in /proc/cpuinfo: most recent Intel and AMD CPUs and VMs).
+# A SIGSEGV handler installed after start-up (python -X faulthandler, PYTHONFAULTHANDLER) would take the
+# traps of later CPUIDs and crash: run without one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if ! grep -qw cpuid_fault /proc/cpuinfo 2>/dev/null; then
