@@ -49,32 +49,14 @@ def f1(loaded, split: Path) -> float:
 
 
 def speed_batches(loaded, docs: int = 300) -> tuple[list[dict], int]:
-    """The padded, length-sorted batches annotate would run over the first ``docs`` CoNLL-2003 documents
-    (word shapes as token types where the model takes them), and their words."""
-    import torch
+    """The batches annotate would run over the first ``docs`` CoNLL-2003 documents, and their words."""
+    from throughput import forward_batches
 
     from annotator.inference import TokenClassifier
-    from annotator.tagging import batches_by_tokens
 
     texts = [d["text"] for d in list(documents())[:docs]]
     classifier = TokenClassifier(WordTagger.from_loaded(loaded, precision="fp32"))
-    tagger = classifier.tagger
-    windows = [w for doc in classifier.prepare(texts).windows for w in doc]
-    batches = []
-    for batch in batches_by_tokens(windows, batch_tokens=tagger.batch_tokens):
-        width = max(len(windows[i].input_ids) for i in batch)
-        ids = torch.full((len(batch), width), tagger.pad_id, dtype=torch.long)
-        mask, types = torch.zeros_like(ids), torch.zeros_like(ids)
-        for row, i in enumerate(batch):
-            n = len(windows[i].input_ids)
-            ids[row, :n], mask[row, :n] = torch.tensor(windows[i].input_ids), 1
-            if windows[i].type_ids is not None:
-                types[row, :n] = torch.tensor(windows[i].type_ids)
-        inputs = {"input_ids": ids, "attention_mask": mask}
-        if windows[batch[0]].type_ids is not None:
-            inputs["token_type_ids"] = types
-        batches.append(inputs)
-    return batches, sum(len(t.split()) for t in texts)
+    return forward_batches(classifier, texts), sum(len(t.split()) for t in texts)
 
 
 def speed(models: dict, batches: list[dict], words: int, rounds: int) -> None:

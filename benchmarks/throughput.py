@@ -150,36 +150,45 @@ def bench_pipeline(texts: list[str], model_dir: Path, *, bf16: bool = False) -> 
     return time.perf_counter() - started
 
 
-def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False, onnx_int8: bool = False) -> float:
-    """The model forward alone, with the weights in the precision annotate would use (``onnx_int8``: the
-    ONNX Runtime session of ``--runtime onnx --quantize int8``, called as annotate calls it)."""
+def forward_batches(classifier, texts: list[str]) -> list[dict]:
+    """The padded, length-sorted batches annotate's forward stage runs over ``texts`` (word shapes as
+    token types where the model takes them, as annotate passes them), on the CPU."""
     import torch
 
-    from annotator.inference import TokenClassifier
     from annotator.tagging import batches_by_tokens
 
-    if onnx_int8:
-        classifier = TokenClassifier.load(model_dir, device=DEVICE, precision="fp32", runtime="onnx", quantize="int8")
-    else:
-        classifier = TokenClassifier.load(model_dir, device=DEVICE, precision="bf16" if bf16 else "fp32")
     tagger = classifier.tagger
     windows = [w for doc in classifier.prepare(texts).windows for w in doc]
     batches = []
     for batch in batches_by_tokens(windows, batch_tokens=tagger.batch_tokens):
         width = max(len(windows[i].input_ids) for i in batch)
         ids = torch.full((len(batch), width), tagger.pad_id, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        types = torch.zeros_like(ids)  # word shapes, for models that take them (annotate passes them too)
+        mask, types = torch.zeros_like(ids), torch.zeros_like(ids)
         for row, i in enumerate(batch):
             n = len(windows[i].input_ids)
-            ids[row, :n] = torch.tensor(windows[i].input_ids)
-            mask[row, :n] = 1
+            ids[row, :n], mask[row, :n] = torch.tensor(windows[i].input_ids), 1
             if windows[i].type_ids is not None:
                 types[row, :n] = torch.tensor(windows[i].type_ids)
-        batch_inputs = {"input_ids": ids, "attention_mask": mask}
+        inputs = {"input_ids": ids, "attention_mask": mask}
         if windows[batch[0]].type_ids is not None:
-            batch_inputs["token_type_ids"] = types
-        batches.append(batch_inputs)
+            inputs["token_type_ids"] = types
+        batches.append(inputs)
+    return batches
+
+
+def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False, onnx_int8: bool = False) -> float:
+    """The model forward alone, with the weights in the precision annotate would use (``onnx_int8``: the
+    ONNX Runtime session of ``--runtime onnx --quantize int8``, called as annotate calls it)."""
+    import torch
+
+    from annotator.inference import TokenClassifier
+
+    if onnx_int8:
+        classifier = TokenClassifier.load(model_dir, device=DEVICE, precision="fp32", runtime="onnx", quantize="int8")
+    else:
+        classifier = TokenClassifier.load(model_dir, device=DEVICE, precision="bf16" if bf16 else "fp32")
+    tagger = classifier.tagger
+    batches = forward_batches(classifier, texts)
     model = tagger.model
     device = tagger.device
     batches = [{k: v.to(device) for k, v in batch.items()} for batch in batches]
