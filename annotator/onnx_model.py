@@ -36,7 +36,13 @@ OPSET = 17
 # is all ones, and the graph without the mask ops computes the same logits, bit for bit, 1.10x faster
 # (CoNLL-2003 windows, on VNNI and on AVX2 kernels; BENCHMARKS.md).
 INPUTS = ("input_ids", "token_type_ids")
-FORMAT_VERSION = 2  # bump when the export changes in a way the settings below do not show (2: no mask input)
+# The labelled positions of a row (1-D int64; the first subwords of its words): a BERT export computes the
+# last encoder block's queries, feed-forward and classifier at these only (keys and values at every
+# position, so the logits there are the full model's). About 20% of the subwords of CoNLL-2003 are not
+# first subwords: 1.03x faster (BENCHMARKS.md). Exports of other model types compute every position.
+POSITIONS = "positions"
+FORMAT_VERSION = 3  # bump when the export changes in a way the settings below do not show (2: no mask input;
+# 3: the last block at the labelled positions only)
 # The model types whose export is tested and measured (BERT: the shipped model and its base encoder);
 # ``--runtime auto`` picks ONNX Runtime for these only (annotator.model.resolve_runtime).
 AUTO_MODEL_TYPES = frozenset({"bert"})
@@ -184,7 +190,12 @@ def export(model, path: Path) -> None:
     """Export the fp32 torch token classifier ``model`` to ``path``: inputs input_ids (and token_type_ids
     where the model takes them: word shapes), no attention mask (the model's default: attend to every
     position; :class:`OnnxTokenClassifier` runs each row cut to its mask), output logits, batch and
-    sequence axes dynamic, opset 17, the TorchScript exporter."""
+    sequence axes dynamic, opset 17, the TorchScript exporter.
+
+    A BERT token classifier gets a third input, :data:`POSITIONS`, and its logits are those positions'
+    (``(batch, len(positions), labels)``), its last block computed there only (:func:`_at_positions`).
+    The exported graph is checked against the torch model on an input it was not traced with; where they
+    differ (a BERT variant built otherwise), the model is exported whole instead."""
     import warnings
 
     import torch
@@ -200,28 +211,122 @@ def export(model, path: Path) -> None:
         def forward(self, *args):
             return self.inner(**dict(zip(inputs, args))).logits
 
-    generator = torch.Generator().manual_seed(0)
-    ids = torch.randint(1000, 2000, (2, 16), generator=generator)
-    tensors = {"input_ids": ids, "token_type_ids": torch.randint(0, types, (2, 16), generator=generator)}
-    axes = {name: {0: "batch", 1: "sequence"} for name in (*inputs, "logits")}
-    was_training = model.training
-    model.eval()
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
+    def tensors(rows: int, width: int, seed: int) -> dict[str, Any]:
+        generator = torch.Generator().manual_seed(seed)
+        return {
+            "input_ids": torch.randint(1000, 2000, (rows, width), generator=generator),
+            "token_type_ids": torch.randint(0, types, (rows, width), generator=generator),
+            POSITIONS: torch.sort(torch.randperm(width, generator=generator)[: max(1, width * 3 // 4)]).values,
+        }
+
+    def write(module, names: tuple[str, ...]) -> None:
+        axes = {name: {0: "batch", 1: "sequence"} for name in (*names, "logits")}
+        if POSITIONS in names:
+            axes[POSITIONS] = {0: "positions"}
+            axes["logits"] = {0: "batch", 1: "positions"}
+        example = tensors(2, 16, 0)
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer warnings
             torch.onnx.export(
-                Logits(model),
-                tuple(tensors[name] for name in inputs),
+                module,
+                tuple(example[name] for name in names),
                 str(path),
-                input_names=list(inputs),
+                input_names=list(names),
                 output_names=["logits"],
                 dynamic_axes=axes,
                 opset_version=OPSET,
                 do_constant_folding=True,
                 dynamo=False,
             )
+
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            at_positions = _at_positions(model, inputs)
+            if at_positions is not None:
+                check = tensors(1, 23, 1)
+                expected = model(**{name: check[name] for name in inputs}).logits[0, check[POSITIONS]].numpy()
+                try:
+                    write(at_positions, (*inputs, POSITIONS))
+                    got = _run_once(path, {name: check[name].numpy() for name in (*inputs, POSITIONS)})[0]
+                    scale = max(1.0, float(abs(expected).max()))
+                    same = got.shape == expected.shape and float(abs(got - expected).max()) <= 1e-3 * scale
+                except Exception:  # noqa: BLE001 - a BERT variant this module does not fit: export it whole
+                    same = False
+                if same:
+                    return
+                LOG.info("%s: the export at the labelled positions differs from the model; exporting it whole", path)
+            write(Logits(model), inputs)
     finally:
         model.train(was_training)
+
+
+def _run_once(path: Path, feed: dict[str, Any]):
+    """The logits of one ONNX Runtime run of the graph at ``path``."""
+    ort = import_onnxruntime()
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return session.run(["logits"], feed)[0]
+
+
+def _at_positions(model, inputs: tuple[str, ...]):
+    """``model`` (a BERT token classifier) as a module of ``(*inputs, positions)`` whose logits are those at
+    ``positions`` only: the embeddings and every block but the last as in the model; the last block's keys
+    and values at every position, its queries, attention output, feed-forward and layer norms, and the
+    classifier, at ``positions`` only (the numbers the full model computes there). None for other models."""
+    import torch
+
+    bert = getattr(model, "bert", None)
+    layers = getattr(getattr(bert, "encoder", None), "layer", None)
+    config = model.config
+    if (
+        getattr(config, "model_type", None) != "bert"
+        or layers is None
+        or len(layers) < 1
+        or getattr(config, "position_embedding_type", "absolute") != "absolute"
+        or not isinstance(getattr(model, "classifier", None), torch.nn.Linear)
+    ):
+        return None
+
+    class LastBlock(torch.nn.Module):
+        def __init__(self, block):
+            super().__init__()
+            self.block = block
+
+        def forward(self, hidden, positions):
+            block, (rows, width, size) = self.block, hidden.shape
+            attention = block.attention.self
+            heads = attention.num_attention_heads
+            head = size // heads
+            picked = hidden[:, positions]
+            query = attention.query(picked).view(rows, -1, heads, head).transpose(1, 2)
+            key = attention.key(hidden).view(rows, width, heads, head).transpose(1, 2)
+            value = attention.value(hidden).view(rows, width, heads, head).transpose(1, 2)
+            weights = torch.softmax(torch.matmul(query, key.transpose(-1, -2)) / head**0.5, dim=-1)
+            context = torch.matmul(weights, value).transpose(1, 2).reshape(rows, -1, size)
+            attended = block.attention.output.LayerNorm(block.attention.output.dense(context) + picked)
+            inner = block.intermediate.intermediate_act_fn(block.intermediate.dense(attended))
+            return block.output.LayerNorm(block.output.dense(inner) + attended)
+
+    class AtPositions(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()  # the blocks keep their names (layer.N): quantize_int8 excludes blocks by them
+            self.embeddings = inner.bert.embeddings
+            self.layer = torch.nn.ModuleList([*inner.bert.encoder.layer[:-1], LastBlock(inner.bert.encoder.layer[-1])])
+            self.classifier = inner.classifier
+
+        def forward(self, *args):
+            named = dict(zip((*inputs, POSITIONS), args))
+            positions = named.pop(POSITIONS)
+            hidden = self.embeddings(input_ids=named["input_ids"], token_type_ids=named.get("token_type_ids"))
+            for block in self.layer[:-1]:
+                out = block(hidden)
+                hidden = out[0] if isinstance(out, tuple) else out
+            return self.classifier(self.layer[-1](hidden, positions))
+
+    return AtPositions(model)
 
 
 def quantize_int8(
@@ -328,6 +433,8 @@ class OnnxTokenClassifier:
                 f"{path}: ONNX Runtime cannot load it ({str(exc).strip()[:300]}); delete it to export the model again"
             ) from None
         self.input_names = tuple(i.name for i in self.session.get_inputs())
+        # the graph computes the labelled positions only: callers pass ``label_mask`` (see __call__)
+        self.takes_label_mask = POSITIONS in self.input_names
         self.path = Path(path)
         self.config = config
         self.quantize = quantize
@@ -353,11 +460,17 @@ class OnnxTokenClassifier:
         the attention mask keeps (zeros after it): dynamic int8 scales the activations by the largest
         value in the whole input, so in one batch a row's numbers would depend on the other rows (0.7%
         of the entities of CoNLL-2003 changed with --batch-size); alone, they depend on the row only,
-        and no padding is computed. The rows run ``self.threads`` at a time (BENCHMARKS.md)."""
+        and no padding is computed. The rows run ``self.threads`` at a time (BENCHMARKS.md).
+
+        ``label_mask`` (optional, the shape of ``input_ids``, nonzero where the caller reads the logits):
+        where the graph takes :data:`POSITIONS`, only those positions are computed and the others are
+        zeros; a row without any is not run. Without it, every position of a row is computed."""
         import numpy as np
 
         feed = {}
         for name in self.input_names:
+            if name == POSITIONS:
+                continue
             value = inputs.get(name)
             if value is None:  # token types of a model given none: zeros, as the torch model assumes
                 value = self._torch.zeros_like(inputs["input_ids"])
@@ -370,13 +483,30 @@ class OnnxTokenClassifier:
             ends = [int(np.flatnonzero(keep)[-1]) + 1 if keep.any() else 0 for keep in mask]
             if any(not keep[:end].all() for keep, end in zip(mask, ends)):
                 raise ValueError("the ONNX model takes attention masks of ones followed by padding only")
+        labelled = inputs.get("label_mask")
+        if labelled is not None:
+            labelled = labelled.detach().cpu().numpy().astype(bool, copy=False)
+            if any(row[end:].any() for row, end in zip(labelled, ends)):
+                raise ValueError("label_mask marks padding: the ONNX model computes a row up to its mask's end only")
+        positions: list[np.ndarray | None] = [None] * rows
+        if self.takes_label_mask:
+            positions = [
+                np.arange(end, dtype=np.int64) if labelled is None else np.flatnonzero(labelled[row, :end])
+                for row, end in enumerate(ends)
+            ]
         out = np.zeros((rows, width, len(self.config.id2label)), dtype=np.float32)
 
         def run(row: int) -> None:
-            end = ends[row]
-            if end:  # else a row of padding only: zeros
-                (logits,) = self.session.run(["logits"], {k: v[row : row + 1, :end] for k, v in feed.items()})
+            end, at = ends[row], positions[row]
+            if not end or (at is not None and not len(at)):  # padding only, or nothing to label: zeros
+                return
+            row_feed = {k: v[row : row + 1, :end] for k, v in feed.items()}
+            if at is None:
+                (logits,) = self.session.run(["logits"], row_feed)
                 out[row, :end] = logits[0]
+            else:
+                (logits,) = self.session.run(["logits"], {**row_feed, POSITIONS: at.astype(np.int64, copy=False)})
+                out[row, at] = logits[0]
 
         self._each(run, range(rows))
         return Output(self._torch.from_numpy(out))

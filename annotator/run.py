@@ -147,10 +147,12 @@ def annotate(
 def run_fingerprint(files, model_dir: Path, fmt: str, config: AnnotateConfig, **engine: object) -> dict:
     """What must not change between a run and its ``--resume`` (either engine; ``engine`` adds its own
     settings). ``workers`` is not in it: any number of workers gives the same bytes. Where the run may use
-    the ONNX int8 export, its quantization settings are in it too (they changed once: 8-bit to 7-bit)."""
-    from .onnx_model import INT8_SETTINGS
+    the ONNX export, its format version is in it, and where the int8 export, its quantization settings
+    (they changed once: 8-bit to 7-bit; the format once: the last block at the labelled positions only)."""
+    from .onnx_model import FORMAT_VERSION, INT8_SETTINGS
 
     onnx_int8 = config.runtime in ("onnx", "auto") and config.quantize in ("int8", "auto")
+    onnx = config.runtime == "onnx" or onnx_int8
     return {
         "inputs": [_input_id(f) for f in files],
         "model": str(model_dir.resolve()),
@@ -163,6 +165,7 @@ def run_fingerprint(files, model_dir: Path, fmt: str, config: AnnotateConfig, **
         "batch_size": config.batch_size,
         "window_overlap": config.window_overlap,
         "include_text": config.include_text,
+        **({"onnx_export": FORMAT_VERSION} if onnx else {}),
         **({"onnx_int8": json.dumps(INT8_SETTINGS, sort_keys=True)} if onnx_int8 else {}),
         **engine,
     }

@@ -356,6 +356,7 @@ def forward(packed: Packed, *, tagger) -> np.ndarray:
     pos_starts = pos_ends - counts
     result = np.zeros((len(packed.positions), len(tagger.labels)), dtype=np.float32)
     model, device = tagger.model, tagger.device
+    takes_label_mask = getattr(model, "takes_label_mask", False)
     was_training = model.training
     model.eval()
     on_cuda = device.type == "cuda"
@@ -380,6 +381,8 @@ def forward(packed: Packed, *, tagger) -> np.ndarray:
                 inputs = {"input_ids": ids, "attention_mask": mask}
                 if types is not None:
                     inputs["token_type_ids"] = types
+                if takes_label_mask:  # the model computes the labelled positions only (ONNX)
+                    inputs["label_mask"] = label_mask(len(batch), width, rows, cols)
                 tensors = {k: torch.from_numpy(v) for k, v in inputs.items()}
                 if on_cuda:  # pinned host memory lets the copies run asynchronously
                     tensors = {k: v.pin_memory() for k, v in tensors.items()}
@@ -392,6 +395,13 @@ def forward(packed: Packed, *, tagger) -> np.ndarray:
     finally:
         model.train(was_training)
     return result
+
+
+def label_mask(rows: int, width: int, row_of: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``(rows, width)`` int64: 1 at the labelled ``(row_of[k], positions[k])``, the model's ``label_mask``."""
+    mask = np.zeros((rows, width), dtype=np.int64)
+    mask[row_of, positions] = 1
+    return mask
 
 
 def _token_batches(lengths: np.ndarray, batch_tokens: int) -> Iterator[np.ndarray]:

@@ -16,6 +16,7 @@ from .choices import Decoding, Precision, check
 from .decode import CASED_KEY, decode_words
 from .errors import AnnotatorWarning, ConfigError
 from .memory import HeapTrimmer
+from .stages import label_mask
 from .windows import Window, WindowEncoder
 
 Document = Sequence[Sequence[str]]  # sentences of words
@@ -258,6 +259,8 @@ class WordTagger:
                     inputs = {"input_ids": ids, "attention_mask": mask}
                     if types is not None:
                         inputs["token_type_ids"] = types
+                    if getattr(self.model, "takes_label_mask", False):  # the labelled positions only (ONNX)
+                        inputs["label_mask"] = label_mask(len(batch), width, rows, cols)
                     tensors = {k: torch.from_numpy(v) for k, v in inputs.items()}
                     if on_cuda:  # pinned host memory lets the copies run asynchronously
                         tensors = {k: v.pin_memory() for k, v in tensors.items()}

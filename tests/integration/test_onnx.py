@@ -91,7 +91,7 @@ def test_an_int8_row_computes_the_same_whatever_the_other_rows(random_model):
         assert np.array_equal(model(input_ids=ids, attention_mask=mask).logits.numpy(), batch)
     # the graph has no mask input (a row cut to its length attends to all of it), so a mask with holes,
     # which it cannot honour, is refused
-    assert [i.name for i in model.session.get_inputs()] == ["input_ids", "token_type_ids"]
+    assert [i.name for i in model.session.get_inputs()] == ["input_ids", "token_type_ids", "positions"]
     holes = mask.clone()
     holes[0, 10] = 0
     with pytest.raises(ValueError, match="ones followed by padding only"):
@@ -181,6 +181,89 @@ def test_annotate_says_what_computes_and_that_it_exports_once(tmp_path, random_m
     assert quiet.exit_code == 0 and quiet.output == ""
 
 
+def test_the_labelled_positions_alone_give_the_logits_of_the_whole_model(random_model):
+    """The BERT export computes its last block at the positions the caller labels only (``label_mask``):
+    there, the logits of torch fp32; elsewhere zeros; a row without any is not run."""
+    import torch
+
+    from annotator.model import load_model
+
+    torch_model = load_model(random_model, device="cpu", runtime="torch").model
+    model = load_model(random_model, device="cpu", runtime="onnx", quantize="none").model
+    assert model.takes_label_mask
+    generator = torch.Generator().manual_seed(3)
+    ids = torch.randint(1000, 20000, (4, 50), generator=generator)
+    types = torch.randint(0, 6, (4, 50), generator=generator)
+    mask = torch.ones_like(ids)
+    mask[1, 30:] = 0
+    labels = (torch.rand((4, 50), generator=generator) < 0.7).long() * mask
+    labels[2] = 0  # nothing to label in this row
+    labels[3] = mask[3]  # every position
+    calls = _spy_on_runs(model)
+    got = model(input_ids=ids, attention_mask=mask, token_type_ids=types, label_mask=labels).logits.numpy()
+    with torch.inference_mode():
+        expected = torch_model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits.numpy()
+    keep = labels.bool().numpy()
+    np.testing.assert_allclose(got[keep], expected[keep], atol=1e-4)
+    assert not got[~keep].any()
+    assert len(calls) == 3 and sorted(len(feed["positions"]) for feed in calls) == sorted(
+        int(n) for n in labels.sum(1) if n
+    )
+    with pytest.raises(ValueError, match="label_mask marks padding"):
+        model(input_ids=ids, attention_mask=mask, label_mask=torch.ones_like(ids))
+
+
+class _Spy:
+    """An ONNX Runtime session that records the feed of every run."""
+
+    def __init__(self, session, calls: list):
+        self.session, self.calls = session, calls
+
+    def run(self, outputs, feed):
+        self.calls.append(feed)
+        return self.session.run(outputs, feed)
+
+
+def _spy_on_runs(model) -> list[dict]:
+    calls: list[dict] = []
+    model.session = _Spy(model.session, calls)
+    return calls
+
+
+def test_a_model_the_positions_export_does_not_fit_is_exported_whole(tmp_path, monkeypatch):
+    """The export at the labelled positions is checked against the torch model; where it differs (a BERT
+    built otherwise), the whole model is exported, and every position computed."""
+    import torch
+
+    from annotator import onnx_model
+    from annotator.model import load_model
+
+    monkeypatch.setenv("ANNOTATOR_CACHE", str(tmp_path / "cache"))
+    src = _tiny_model_dir(tmp_path / "model")
+    real = onnx_model._at_positions
+
+    class Off(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *args):
+            return self.inner(*args) + 0.5  # not the model's numbers
+
+    monkeypatch.setattr(onnx_model, "_at_positions", lambda model, inputs: Off(real(model, inputs)))
+    model = load_model(src, device="cpu", runtime="onnx", quantize="none").model
+    inputs = [i.name for i in model.session.get_inputs()]
+    assert not model.takes_label_mask and inputs == ["input_ids", "token_type_ids"]
+    torch_model = load_model(src, device="cpu", runtime="torch").model
+    ids = torch.randint(1000, 20000, (2, 9), generator=torch.Generator().manual_seed(1))
+    labels = torch.zeros_like(ids)
+    labels[:, 1:4] = 1
+    with torch.inference_mode():
+        expected = torch_model(input_ids=ids).logits.numpy()
+    got = model(input_ids=ids, attention_mask=torch.ones_like(ids), label_mask=labels).logits.numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-4)  # every position, the label mask notwithstanding
+
+
 def test_the_forward_stage_and_the_word_tagger_run_the_onnx_model(random_model):
     from annotator.inference import TokenClassifier
     from annotator.stages import Preparer, StageSettings, forward
@@ -189,11 +272,14 @@ def test_the_forward_stage_and_the_word_tagger_run_the_onnx_model(random_model):
     torch_clf = TokenClassifier.load(random_model, device="cpu", precision="fp32")
     onnx_clf = TokenClassifier.load(random_model, device="auto", precision="auto", runtime="onnx", quantize="none")
     assert onnx_clf.tagger.device.type == "cpu" and not onnx_clf.tagger.bf16  # auto: the CPU, fp32
+    calls = _spy_on_runs(onnx_clf.tagger.model)  # both run the labelled positions only
     packed = Preparer(StageSettings.from_tagger(onnx_clf.tagger)).prepare(texts)
     got = forward(packed, tagger=onnx_clf.tagger)
+    assert sum(len(feed["positions"]) for feed in calls) == len(packed.positions) < len(packed.input_ids)
     np.testing.assert_allclose(got, forward(packed, tagger=torch_clf.tagger), atol=1e-4)
     windows = [w for doc in onnx_clf.prepare(texts).windows for w in doc]
     np.testing.assert_allclose(np.concatenate(onnx_clf.tagger.window_log_probs(windows)), got, atol=1e-5)
+    assert sum(len(feed["positions"]) for feed in calls) == 2 * len(packed.positions)
     shapes_off = forward(dataclasses.replace(packed, type_ids=np.zeros_like(packed.type_ids)), tagger=onnx_clf.tagger)
     assert not np.allclose(shapes_off, got, atol=1e-3)  # the word shapes reach the exported graph
 
@@ -227,13 +313,15 @@ def test_the_resume_fingerprint_tells_the_runtimes_apart(tmp_path, random_model)
         run_fingerprint(files, resolve_model_dir(random_model), "jsonl", c, device="cpu")
         for c in (config, dataclasses.replace(config, runtime="onnx"))
     ]
-    # where the run may use the int8 export (onnx, quantize auto here), its settings: a run interrupted under
-    # the old 8-bit export does not resume under the 7-bit one
-    assert {k for k in prints[1] if prints[0].get(k) != prints[1][k]} == {"runtime", "onnx_int8"}
+    # where the run may use the int8 export (onnx, quantize auto here), its settings and the export's format:
+    # a run interrupted under the old 8-bit export, or the export of every position, does not resume under
+    # the 7-bit one, or the one at the labelled positions
+    assert {k for k in prints[1] if prints[0].get(k) != prints[1][k]} == {"runtime", "onnx_export", "onnx_int8"}
     assert (prints[0]["runtime"], prints[1]["runtime"]) == ("torch", "onnx")
-    assert json.loads(prints[1]["onnx_int8"])["reduce_range"] is True
+    assert json.loads(prints[1]["onnx_int8"])["reduce_range"] is True and prints[1]["onnx_export"] == 3
     fp32 = dataclasses.replace(config, runtime="onnx", quantize="none")
-    assert "onnx_int8" not in run_fingerprint(files, resolve_model_dir(random_model), "jsonl", fp32)
+    fp32_print = run_fingerprint(files, resolve_model_dir(random_model), "jsonl", fp32)
+    assert "onnx_int8" not in fp32_print and fp32_print["onnx_export"] == 3
 
 
 def test_the_export_is_cached_by_the_weights_outside_the_model_directory(tmp_path, cache, monkeypatch):
@@ -361,8 +449,8 @@ def test_quantize_int8_keeps_the_excluded_matmuls_in_fp32(tmp_path, random_model
     weights = {i.name for i in onnx.load(str(fp32)).graph.initializer}
     for kwargs, kept in (
         ({}, set()),
-        ({"exclude_classifier": True}, {"/inner/classifier/MatMul"}),
-        ({"exclude_blocks": (-1,)}, {f"/inner/bert/encoder/layer.0/{m}/MatMul" for m in LAYER_MATMULS}),
+        ({"exclude_classifier": True}, {"/classifier/MatMul"}),
+        ({"exclude_blocks": (-1,)}, {f"/layer.0/{m}/MatMul" for m in LAST_LAYER_MATMULS}),
     ):
         target = tmp_path / "int8.onnx"
         quantize_int8(fp32, target, **kwargs)
@@ -371,8 +459,8 @@ def test_quantize_int8_keeps_the_excluded_matmuls_in_fp32(tmp_path, random_model
         assert fp32_matmuls == kept, kwargs
 
 
-LAYER_MATMULS = ("attention/self/query", "attention/self/key", "attention/self/value", "attention/output/dense")
-LAYER_MATMULS += ("intermediate/dense", "output/dense")
+# the last block (the only one of random_model), computed at the labelled positions by the export's own module
+LAST_LAYER_MATMULS = ("query", "key", "value", "dense", "dense_1", "dense_2")
 
 
 def test_a_damaged_cache_file_names_itself_and_the_fix(tmp_path, monkeypatch):
