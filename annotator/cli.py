@@ -522,7 +522,8 @@ record). A killed or failed run can be continued with --resume."""
     "--gpus-per-worker",
     type=float,
     default=None,
-    help="--engine ray: GPUs per model actor [default: 1 if the cluster has GPUs, else 0].",
+    help="--engine ray: GPUs per model actor [default: 1 if the cluster has GPUs, else 0; "
+    "0 with --runtime onnx or --device cpu].",
 )
 @click.option(
     "--cpus-per-worker",

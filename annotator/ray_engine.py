@@ -414,7 +414,8 @@ def _run(
     settings = _settings(model_dir, config)
     started_ray = _connect(ray, options)
     try:
-        num_workers, gpus, cpus = _resources(ray, options)
+        cpu_only = config.runtime == "onnx" or str(config.device) == "cpu"  # no GPU to reserve
+        num_workers, gpus, cpus = _resources(ray, options, cpu_only=cpu_only)
         sink = _sink(output.absolute(), fmt, config.include_text)  # the workers' directory is not ours
         dataset = _pipeline(ray, files, config, options, settings, model_dir, done, num_workers, gpus, cpus)
         started = time.perf_counter()
@@ -484,13 +485,16 @@ def _connect(ray, options: RayOptions) -> bool:
     return True
 
 
-def _resources(ray, options: RayOptions) -> tuple[int, float, float]:
+def _resources(ray, options: RayOptions, *, cpu_only: bool = False) -> tuple[int, float, float]:
     """``(actors, GPUs each, CPUs each)``: as given, else one actor per GPU (or one on a CPU-only
-    cluster), with a CPU each or less, so that one CPU stays free for the read, prepare and write tasks."""
+    cluster, or where the model runs on the CPU: ``cpu_only``, --runtime onnx or --device cpu), with a
+    CPU each or less, so that one CPU stays free for the read, prepare and write tasks."""
     total = ray.cluster_resources()
-    cluster_gpus = float(total.get("GPU", 0))
+    cluster_gpus = 0.0 if cpu_only else float(total.get("GPU", 0))
     cluster_cpus = float(total.get("CPU", 1))
     gpus = options.gpus_per_worker if options.gpus_per_worker is not None else (1.0 if cluster_gpus else 0.0)
+    if cpu_only and gpus:
+        raise ConfigError("--gpus-per-worker: the model runs on the CPU here (--runtime onnx or --device cpu)")
     if options.num_workers is not None:
         workers = options.num_workers
     elif gpus:

@@ -279,3 +279,29 @@ def test_ray_options_need_the_ray_engine(tmp_path, samples):
     )
     assert result.exit_code == 2
     assert result.output.endswith("Error: --num-workers applies only to --engine ray\n")
+
+
+class _Cluster:
+    """What ``_resources`` reads of a Ray module: the cluster's resources."""
+
+    def __init__(self, **resources: float):
+        self.resources = resources
+
+    def cluster_resources(self) -> dict[str, float]:
+        return self.resources
+
+
+def test_gpus_are_reserved_only_where_the_model_runs_on_them():
+    from annotator.errors import ConfigError
+    from annotator.ray_engine import RayOptions, _resources
+
+    gpu_cluster = _Cluster(GPU=2.0, CPU=16.0)
+    assert _resources(gpu_cluster, RayOptions()) == (2, 1.0, 1.0)  # one actor per GPU
+    # --runtime onnx or --device cpu: the model runs on the CPU; its actors hold no GPU
+    assert _resources(gpu_cluster, RayOptions(), cpu_only=True) == (1, 0.0, 1.0)
+    assert _resources(gpu_cluster, RayOptions(num_workers=3), cpu_only=True) == (3, 0.0, 1.0)
+    with pytest.raises(ConfigError, match="runs on the CPU"):
+        _resources(gpu_cluster, RayOptions(gpus_per_worker=1.0), cpu_only=True)
+    with pytest.raises(ConfigError, match="needs 3 GPUs; the cluster has 2"):
+        _resources(gpu_cluster, RayOptions(num_workers=3))
+    assert _resources(_Cluster(CPU=2.0), RayOptions()) == (1, 0.0, 1.0)  # a CPU-only cluster
