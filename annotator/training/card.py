@@ -94,7 +94,8 @@ def write_card(path: Path, meta: dict) -> None:
         "",
         f"Labels (IOB2): {', '.join(meta['labels'])}",
         "",
-        f"Base encoder: `{meta['base_model_name']}` (from `{meta['base_model']}`)",
+        f"Base encoder: `{meta['base_model_name']}` (from `{meta['base_model']}`)"
+        + (f", its first {hp['layers']} blocks (the top ones dropped)" if hp.get("layers") else ""),
         "",
         *(_shapes_lines(meta["word_shapes"]) if meta.get("word_shapes") else []),
         *(_CASED_LINES if meta.get("cased_entities") else []),
@@ -103,7 +104,7 @@ def write_card(path: Path, meta: dict) -> None:
         "| setting | value |",
         "|---|---|",
     ]
-    lines += [f"| {k} | {v} |" for k, v in hp.items()]
+    lines += [f"| {k} | {'all' if k == 'layers' and v is None else v} |" for k, v in hp.items()]
     lines += ["", "Per epoch (dev, entity-level micro F1, conlleval counting):", ""]
     lines += ["| epoch | train loss | dev F1 |", "|---|---|---|"]
     for h in meta["history"]:

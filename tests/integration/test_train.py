@@ -228,3 +228,26 @@ def test_the_recorded_command_repeats_a_repeated_train_option(tmp_path, tiny_enc
     out = train_model(tmp_path, tiny_encoder, "torch", "--train", str(samples / "dev.conll"))
     command = json.loads((out / "annotator.json").read_text())["command"]
     assert f"--train {samples / 'train.conll'} --train {samples / 'dev.conll'} --dev" in command
+
+
+def test_layers_keeps_the_first_blocks_of_the_base_encoder(tmp_path, tiny_encoder, train_model, samples):
+    """--layers N: the top blocks dropped, a plain transformers model of N blocks, recorded in the card."""
+    from click.testing import CliRunner
+    from safetensors import safe_open
+    from transformers import AutoModelForTokenClassification
+
+    from annotator.cli import main
+
+    out = train_model(tmp_path, tiny_encoder, "torch", "--layers", "1", "--max-steps", "1")
+    assert json.loads((out / "config.json").read_text())["num_hidden_layers"] == 1
+    with safe_open(str(out / "model.safetensors"), "pt") as weights:
+        blocks = {k.split("layer.")[1].split(".")[0] for k in weights.keys() if ".encoder.layer." in k}
+    assert blocks == {"0"}  # block 1 of the 2-block encoder is gone
+    assert len(AutoModelForTokenClassification.from_pretrained(out).bert.encoder.layer) == 1
+    assert json.loads((out / "annotator.json").read_text())["hyperparameters"]["layers"] == 1
+    card = (out / "README.md").read_text()
+    assert "its first 1 blocks" in card and "| layers | 1 |" in card
+    args = ["train", "--base-model", tiny_encoder, "--layers", 3, "--max-steps", 1, "-o", tmp_path / "m3"]
+    args += ["--train", samples / "train.conll", "--dev", samples / "dev.conll"]
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code != 0 and "--layers 3: the base encoder has 2 blocks" in result.output
