@@ -16,6 +16,8 @@
     python benchmarks/throughput.py [--model DIR] [--docs 200] [--skip pipeline,spacy,torch,other,int8,bf16]
     python benchmarks/throughput.py --device cuda --corpus conll.jsonl --docs 0 --skip spacy,int8   # on a GPU
     python benchmarks/throughput.py --tiny --docs 0 --repeat 3 --workers 0,1,2   # everything but the model
+    python benchmarks/throughput.py --docs 300 --rounds 5 --compare runs/l4 \
+        --skip pipeline,torch,other,int8,bf16,fp32          # another model beside the default, and spaCy
     bash benchmarks/gpu.sh                                                       # the GPU suite (see there)
 
 ``--tiny`` puts a 1-layer, hidden-32 random model with the shipped model's tokenizer, labels and
@@ -283,6 +285,12 @@ def main() -> None:
         help="time every method this many times, interleaved, and report the median (noisy machines: 3)",
     )
     parser.add_argument("--tiny", action="store_true", help="a tiny random model in the model's place: annotate only")
+    parser.add_argument(
+        "--compare",
+        default="",
+        help="comma-separated model directories: annotate each with default settings too, interleaved with the "
+        "rest, and print its ratios to the default row and to spaCy (a smaller model against the shipped one)",
+    )
     args = parser.parse_args()
     global DEVICE
     DEVICE = args.device
@@ -328,6 +336,11 @@ def main() -> None:
         measures: dict[str, Callable[[], float]] = {  # name: seconds of one timed run
             default: partial(annotate_seconds, precision=args.precision)
         }
+        compared = {f"annotate default, --model {d}": Path(d) for d in filter(None, args.compare.split(","))}
+        for name, other_dir in compared.items():
+            measures[name] = partial(
+                lambda d: bench_annotate(corpus, d, workers=workers, fmt=args.format)[0], other_dir
+            )
         runs = {  # name: (skip key, annotate keywords)
             f"annotate --runtime torch ({'bf16' if torch_bf16 else 'fp32'} here)": ("torch", {"runtime": "torch"}),
             f"annotate --runtime torch --precision {other}": ("other", {"runtime": "torch", "precision": other}),
@@ -407,6 +420,10 @@ def main() -> None:
         "annotate onnx int8 / spaCy sm": (onnx_name, spacy),
         "annotate onnx int8 / pipeline": (onnx_name, pipeline),
     }
+    for name in wps:
+        if name.startswith("annotate default, --model "):
+            ratios[f"{name} / annotate default"] = (name, default)
+            ratios[f"{name} / spaCy sm"] = (name, spacy)
     print()
     for name, (a, b) in ratios.items():
         if a in wps and b in wps:
