@@ -355,12 +355,10 @@ def forward(packed: Packed, *, tagger) -> np.ndarray:
     pos_ends = np.cumsum(counts)
     pos_starts = pos_ends - counts
     result = np.zeros((len(packed.positions), len(tagger.labels)), dtype=np.float32)
-    model, device = tagger.model, tagger.device
-    takes_label_mask = getattr(model, "takes_label_mask", False)
+    model = tagger.model
     was_training = model.training
     model.eval()
-    on_cuda = device.type == "cuda"
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=tagger.bf16 and on_cuda)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=tagger.bf16 and tagger.device.type == "cuda")
     try:
         with torch.inference_mode(), autocast:
             for batch in _token_batches(lengths, tagger.batch_tokens):
@@ -377,31 +375,34 @@ def forward(packed: Packed, *, tagger) -> np.ndarray:
                         types[row, :n] = type_ids[tok_starts[i] : tok_ends[i]]
                 rows = np.repeat(np.arange(len(batch)), counts[batch])
                 dest = np.concatenate([np.arange(pos_starts[i], pos_ends[i]) for i in batch.tolist()])
-                cols = packed.positions[dest]
-                inputs = {"input_ids": ids, "attention_mask": mask}
-                if types is not None:
-                    inputs["token_type_ids"] = types
-                if takes_label_mask:  # the model computes the labelled positions only (ONNX)
-                    inputs["label_mask"] = label_mask(len(batch), width, rows, cols)
-                tensors = {k: torch.from_numpy(v) for k, v in inputs.items()}
-                if on_cuda:  # pinned host memory lets the copies run asynchronously
-                    tensors = {k: v.pin_memory() for k, v in tensors.items()}
-                logits = model(**{k: v.to(device, non_blocking=True) for k, v in tensors.items()}).logits
-                rows_t, cols_t = torch.from_numpy(rows).to(device), torch.from_numpy(cols).to(device)
-                picked = torch.log_softmax(logits[rows_t, cols_t].float(), dim=-1)
-                result[dest] = picked.cpu().numpy()
-                del logits, picked
-                tagger._trim()
+                result[dest] = batch_log_probs(tagger, ids, mask, types, rows, packed.positions[dest])
     finally:
         model.train(was_training)
     return result
 
 
-def label_mask(rows: int, width: int, row_of: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """``(rows, width)`` int64: 1 at the labelled ``(row_of[k], positions[k])``, the model's ``label_mask``."""
-    mask = np.zeros((rows, width), dtype=np.int64)
-    mask[row_of, positions] = 1
-    return mask
+def batch_log_probs(tagger, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None, rows, cols) -> np.ndarray:
+    """Log-probabilities ``(len(rows), labels)`` float32 at ``(rows[k], cols[k])`` of one padded batch
+    (``ids``, ``mask``, ``types``: ``(batch, width)`` int64; ``types`` None for a model without word
+    shapes), with the model of ``tagger``, called inside ``inference_mode`` (and autocast). A model that
+    computes the labelled positions only (ONNX: ``takes_label_mask``) gets them as ``label_mask``."""
+    torch, model, device = tagger._torch, tagger.model, tagger.device
+    inputs = {"input_ids": ids, "attention_mask": mask}
+    if types is not None:
+        inputs["token_type_ids"] = types
+    if getattr(model, "takes_label_mask", False):
+        labelled = np.zeros(ids.shape, dtype=np.int64)
+        labelled[rows, cols] = 1
+        inputs["label_mask"] = labelled
+    tensors = {k: torch.from_numpy(v) for k, v in inputs.items()}
+    if device.type == "cuda":  # pinned host memory lets the copies run asynchronously
+        tensors = {k: v.pin_memory() for k, v in tensors.items()}
+    logits = model(**{k: v.to(device, non_blocking=True) for k, v in tensors.items()}).logits
+    rows_t, cols_t = torch.from_numpy(rows).to(device), torch.from_numpy(cols).to(device)
+    picked = torch.log_softmax(logits[rows_t, cols_t].float(), dim=-1).cpu().numpy()
+    del logits
+    tagger._trim()
+    return picked
 
 
 def _token_batches(lengths: np.ndarray, batch_tokens: int) -> Iterator[np.ndarray]:

@@ -16,7 +16,7 @@ from .choices import Decoding, Precision, check
 from .decode import CASED_KEY, decode_words
 from .errors import AnnotatorWarning, ConfigError
 from .memory import HeapTrimmer
-from .stages import label_mask
+from .stages import batch_log_probs
 from .windows import Window, WindowEncoder
 
 Document = Sequence[Sequence[str]]  # sentences of words
@@ -256,20 +256,7 @@ class WordTagger:
                         chain.from_iterable(windows[i].positions for i in batch), dtype=np.int64, count=len(rows)
                     )
                     dest = np.concatenate([np.arange(starts[i], ends[i]) for i in batch])
-                    inputs = {"input_ids": ids, "attention_mask": mask}
-                    if types is not None:
-                        inputs["token_type_ids"] = types
-                    if getattr(self.model, "takes_label_mask", False):  # the labelled positions only (ONNX)
-                        inputs["label_mask"] = label_mask(len(batch), width, rows, cols)
-                    tensors = {k: torch.from_numpy(v) for k, v in inputs.items()}
-                    if on_cuda:  # pinned host memory lets the copies run asynchronously
-                        tensors = {k: v.pin_memory() for k, v in tensors.items()}
-                    logits = self.model(**{k: v.to(self.device, non_blocking=True) for k, v in tensors.items()}).logits
-                    rows_t, cols_t = torch.from_numpy(rows).to(self.device), torch.from_numpy(cols).to(self.device)
-                    picked = torch.log_softmax(logits[rows_t, cols_t].float(), dim=-1)
-                    result[dest] = picked.cpu().numpy()
-                    del logits, picked
-                    self._trim()
+                    result[dest] = batch_log_probs(self, ids, mask, types, rows, cols)
         finally:
             self.model.train(was_training)
         return [result[a:b] for a, b in zip(starts.tolist(), ends.tolist())]

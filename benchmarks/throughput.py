@@ -330,17 +330,14 @@ def main() -> None:
         torch_bf16 = TokenClassifier.load(model_dir, device=DEVICE, runtime="torch").tagger.bf16
         other = "fp32" if torch_bf16 else "bf16"
 
-        def annotate_seconds(**kwargs) -> float:
-            return bench_annotate(corpus, model_dir, workers=workers, fmt=args.format, **kwargs)[0]
+        def annotate_seconds(model: Path = model_dir, **kwargs) -> float:
+            return bench_annotate(corpus, model, workers=workers, fmt=args.format, **kwargs)[0]
 
         measures: dict[str, Callable[[], float]] = {  # name: seconds of one timed run
             default: partial(annotate_seconds, precision=args.precision)
         }
-        compared = {f"annotate default, --model {d}": Path(d) for d in filter(None, args.compare.split(","))}
-        for name, other_dir in compared.items():
-            measures[name] = partial(
-                lambda d: bench_annotate(corpus, d, workers=workers, fmt=args.format)[0], other_dir
-            )
+        for other_dir in filter(None, args.compare.split(",")):
+            measures[f"annotate default, --model {other_dir}"] = partial(annotate_seconds, model=Path(other_dir))
         runs = {  # name: (skip key, annotate keywords)
             f"annotate --runtime torch ({'bf16' if torch_bf16 else 'fp32'} here)": ("torch", {"runtime": "torch"}),
             f"annotate --runtime torch --precision {other}": ("other", {"runtime": "torch", "precision": other}),
