@@ -132,6 +132,27 @@ def work_offline() -> None:
     help="Keep the first N blocks of the base encoder and drop the top ones: a smaller, faster model "
     "(MiniLM-L6 with 4: 1.4-1.5x faster, 0.8 CoNLL-2003 test F1 lower; BENCHMARKS.md) [default: all].",
 )
+@click.option(
+    "--teacher",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A trained model directory to distil from: it scores the training windows once, and the model "
+    "learns from its scores as well as from the tags (same labels, vocabulary and word shapes) [default: none].",
+)
+@click.option(
+    "--distill-alpha",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="With --teacher: the weight of the teacher's term in the loss (1 - alpha: the tags').",
+)
+@click.option(
+    "--distill-temperature",
+    type=click.FloatRange(min=0, min_open=True),
+    default=2.0,
+    show_default=True,
+    help="With --teacher: the softmax temperature both scores are softened by.",
+)
 @click.option("--epochs", type=float, default=3.0, show_default=True)
 @click.option("--lr", type=float, default=1e-4, show_default=True, help="Peak learning rate.")
 @click.option("--batch-size", type=int, default=8, show_default=True, help="Windows per batch.")
@@ -196,6 +217,9 @@ def train(**opts) -> None:
         backend=opts["backend"],
         base_model=opts["base_model"],
         layers=opts["layers"],
+        teacher=opts["teacher"],
+        distill_alpha=opts["distill_alpha"],
+        distill_temperature=opts["distill_temperature"],
         epochs=opts["epochs"],
         lr=opts["lr"],
         batch_size=opts["batch_size"],

@@ -97,6 +97,16 @@ def write_card(path: Path, meta: dict) -> None:
         f"Base encoder: `{meta['base_model_name']}` (from `{meta['base_model']}`)"
         + (f", its first {hp['layers']} blocks (the top ones dropped)" if hp.get("layers") else ""),
         "",
+        *(
+            [
+                f"Distilled from `{hp['teacher']}`: the loss at each word is {hp['distill_alpha']} x the KL "
+                f"divergence from the teacher's scores (temperature {hp['distill_temperature']}) + "
+                f"{1 - hp['distill_alpha']:g} x the cross-entropy of the tags (`annotator.training.distill`).",
+                "",
+            ]
+            if hp.get("teacher")
+            else []
+        ),
         *(_shapes_lines(meta["word_shapes"]) if meta.get("word_shapes") else []),
         *(_CASED_LINES if meta.get("cased_entities") else []),
         "## Hyperparameters",

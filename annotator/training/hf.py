@@ -6,6 +6,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from ..outputs import atomic_write_text
 from ..scoring import Scores
 from .config import TrainConfig
 from .data import Split
+from .distill import TEACHER_KEY, DistillCollator, config_loss
 from .metrics import epoch_line, score_window_predictions
 
 
@@ -99,13 +101,19 @@ def train_with_trainer(
         report_to="none",
         dataloader_num_workers=0,
         disable_tqdm=False,
+        remove_unused_columns=config.teacher is None,  # the teacher's scores reach the collator and the loss
     )
-    trainer = Trainer(
+    collator: Any = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None)
+    trainer_class: Any = Trainer
+    if config.teacher is not None:
+        collator = DistillCollator(collator)
+        trainer_class = _distilling_trainer(Trainer, config)
+    trainer = trainer_class(
         model=model,
         args=args,
         train_dataset=Dataset.from_list(train_features),
         eval_dataset=Dataset.from_list(dev_features),
-        data_collator=DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None),
+        data_collator=collator,
         processing_class=tokenizer,
         compute_metrics=compute_metrics,
         preprocess_logits_for_metrics=preprocess_logits,
@@ -114,3 +122,21 @@ def train_with_trainer(
     checkpoint = get_last_checkpoint(str(work_dir)) if config.resume else None
     trainer.train(resume_from_checkpoint=checkpoint)
     return history
+
+
+def _distilling_trainer(trainer_class, config: TrainConfig):
+    """``Trainer`` whose training loss is the distillation loss where a batch holds the teacher's
+    scores (evaluation batches do not: their loss is the model's own)."""
+
+    class DistillingTrainer(trainer_class):
+        loss_is_scaled_for_ga = False  # a mean over the batch: the Trainer divides it by --grad-accum, as the loop does
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            teacher = inputs.pop(TEACHER_KEY, None)
+            if teacher is None:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            outputs = model(**inputs)
+            loss = config_loss(config, outputs.logits, inputs["labels"], teacher)
+            return (loss, outputs) if return_outputs else loss
+
+    return DistillingTrainer

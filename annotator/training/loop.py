@@ -24,6 +24,7 @@ from ..outputs import atomic_write
 from ..tagging import WordTagger
 from .config import TrainConfig
 from .data import Split
+from .distill import TEACHER_KEY, DistillCollator, config_loss
 from .metrics import epoch_line, score_model
 
 
@@ -62,7 +63,9 @@ def train_loop(
 
     use_cuda = device.type == "cuda"
     amp_dtype = (torch.bfloat16 if use_cuda and torch.cuda.is_bf16_supported() else torch.float16) if use_cuda else None
-    collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None)
+    collator: Any = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None)
+    if config.teacher is not None:
+        collator = DistillCollator(collator)
     generator = torch.Generator().manual_seed(config.seed)
     dataset: Any = train_features  # a list is a map-style dataset
     loader: DataLoader = DataLoader(
@@ -119,8 +122,11 @@ def train_loop(
         optimizer.zero_grad(set_to_none=True)
         for batch_idx, batch in enumerate(loader):
             batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+            teacher = batch.pop(TEACHER_KEY, None)
             with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-                loss = model(**batch).loss / config.grad_accum
+                outputs = model(**batch)
+            loss = outputs.loss if teacher is None else config_loss(config, outputs.logits, batch["labels"], teacher)
+            loss = loss / config.grad_accum
             scaler.scale(loss).backward()
             running += loss.item() * config.grad_accum
             n_loss += 1

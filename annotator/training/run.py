@@ -115,6 +115,8 @@ def train(config: TrainConfig) -> TrainResult:
     with RunLock(out):
         _prepare_output(out, work_dir, config)
         train_features = features(train_split, labels)
+        if config.teacher is not None:
+            train_features = _teacher_features(config, train_features, train_split, labels, tokenizer, device)
         if config.backend == "trainer":
             from .hf import train_with_trainer
 
@@ -156,6 +158,27 @@ def train(config: TrainConfig) -> TrainResult:
         )
         remove(work_dir)
     return result
+
+
+def _teacher_features(config: TrainConfig, train_features, train_split, labels, tokenizer, device) -> list[dict]:
+    """The training features with the teacher's scores of each window (``--teacher``)."""
+    from .distill import teacher_log_probs, with_teacher
+
+    assert config.teacher is not None
+    started = time.time()
+    scores = teacher_log_probs(
+        Path(config.teacher),
+        windows=train_split.windows,
+        labels=labels,
+        tokenizer=tokenizer,
+        word_shapes=config.word_shapes,
+        device=device,
+    )
+    print(
+        f"teacher {config.teacher}: scored {len(scores)} windows in {time.time() - started:.0f} s",
+        file=sys.stderr,
+    )
+    return with_teacher(train_features, scores)
 
 
 def keep_first_blocks(model, blocks: int) -> None:

@@ -251,3 +251,71 @@ def test_layers_keeps_the_first_blocks_of_the_base_encoder(tmp_path, tiny_encode
     args += ["--train", samples / "train.conll", "--dev", samples / "dev.conll"]
     result = CliRunner().invoke(main, [str(a) for a in args])
     assert result.exit_code != 0 and "--layers 3: the base encoder has 2 blocks" in result.output
+
+
+@pytest.mark.parametrize("backend", ["trainer", "torch"])
+def test_teacher_with_alpha_zero_trains_the_same_weights_as_no_teacher(
+    tmp_path, tiny_encoder, tiny_models, train_model, backend
+):
+    """The distillation path changes the loss only: same batches, same order, same updates."""
+    from safetensors.torch import load_file
+
+    teacher = tiny_models["torch"]
+    plain = train_model(tmp_path / "plain", tiny_encoder, backend)
+    with_alpha0 = train_model(
+        tmp_path / "kd0", tiny_encoder, backend, "--teacher", str(teacher), "--distill-alpha", "0"
+    )
+    a, b = load_file(plain / "model.safetensors"), load_file(with_alpha0 / "model.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch_allclose(a[key], b[key]), key
+    hp = json.loads((with_alpha0 / "annotator.json").read_text())["hyperparameters"]
+    assert hp["teacher"] == str(teacher) and hp["distill_alpha"] == 0.0 and hp["distill_temperature"] == 2.0
+
+
+@pytest.mark.parametrize("backend", ["trainer", "torch"])
+def test_teacher_moves_the_student(tmp_path, tiny_encoder, tiny_models, train_model, backend):
+    from safetensors.torch import load_file
+
+    plain = load_file(tiny_models[backend] / "model.safetensors")
+    out = train_model(tmp_path, tiny_encoder, backend, "--teacher", str(tiny_models["trainer"]), "--distill-alpha", "1")
+    distilled = load_file(out / "model.safetensors")
+    assert not torch_allclose(plain["classifier.weight"], distilled["classifier.weight"])
+    card = (out / "README.md").read_text()
+    assert f"Distilled from `{tiny_models['trainer']}`" in card and "| distill_alpha | 1.0 |" in card
+
+
+def test_teacher_must_predict_the_same_labels_and_read_the_same_inputs(
+    tmp_path, tiny_encoder, tiny_models, train_model, samples
+):
+    from click.testing import CliRunner
+
+    from annotator.cli import main
+
+    other = tmp_path / "other.conll"
+    other.write_text("Ana\tB-person\nlikes\tO\nAcme\tB-corporation\n\n", encoding="utf-8")
+    no_shapes = train_model(tmp_path / "ns", tiny_encoder, "torch", "--no-word-shapes")
+
+    def train(teacher, *extra, data=samples / "train.conll"):
+        args = ["train", "--base-model", tiny_encoder, "--max-steps", 1, "-o", tmp_path / "student", "--force"]
+        args += ["--train", data, "--dev", data, "--teacher", teacher, *extra]
+        return CliRunner().invoke(main, [str(a) for a in args])
+
+    result = train(tiny_models["torch"], data=other)
+    assert result.exit_code != 0 and "predicts O, B-LOC" in result.output
+    assert "distil from a model trained on the same entity types" in result.output
+    result = train(no_shapes)
+    assert result.exit_code != 0 and "trained with --no-word-shapes; train the student with --no-word-shapes" in (
+        result.output
+    )
+    result = train(tmp_path / "missing")
+    assert result.exit_code != 0 and "not a model directory" in result.output
+    result = train(tiny_models["torch"], "--distill-alpha", "1.5")
+    assert result.exit_code != 0 and "--distill-alpha" in result.output
+    assert "Traceback" not in result.output
+
+
+def torch_allclose(a, b) -> bool:
+    import torch
+
+    return bool(torch.allclose(a.float(), b.float(), atol=1e-5, rtol=1e-4))
