@@ -21,6 +21,7 @@ from ..model import (
     load_weights,
     pick_device,
     quiet_transformers,
+    read_meta,
 )
 from ..outputs import RunLock, atomic_write_text, output_error, remove
 from ..scoring import Scores
@@ -106,7 +107,8 @@ def train(config: TrainConfig) -> TrainResult:
                 f"--base-model {base}: the encoder has no token-type embedding to carry word "
                 "shapes; pass --no-word-shapes"
             )
-        add_shape_embeddings(model)
+        if read_meta(base).get(SHAPES_META_KEY) != list(SHAPES):  # a model trained with shapes keeps its rows
+            add_shape_embeddings(model)
     model.to(device)
     set_seed(config.seed)
 

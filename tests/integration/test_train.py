@@ -319,3 +319,22 @@ def torch_allclose(a, b) -> bool:
     import torch
 
     return bool(torch.allclose(a.float(), b.float(), atol=1e-5, rtol=1e-4))
+
+
+def test_a_trained_model_as_base_keeps_its_word_shape_rows_and_classifier(
+    tmp_path, tiny_encoder, tiny_models, train_model
+):
+    """--base-model MODEL --layers N: the student starts from the trained model's lower blocks, its
+    learned word-shape embeddings and its classifier (same labels), not from copies of type 0."""
+    from safetensors.torch import load_file
+
+    base = tiny_models["torch"]
+    out = train_model(tmp_path, base, "torch", "--layers", "1", "--max-steps", "1", "--lr", "1e-12")
+    before, after = load_file(base / "model.safetensors"), load_file(out / "model.safetensors")
+    key = "bert.embeddings.token_type_embeddings.weight"
+    assert not torch_allclose(before[key][1], before[key][0])  # the base learned the rows apart
+    assert torch_allclose(before[key], after[key])
+    assert torch_allclose(before["classifier.weight"], after["classifier.weight"])
+    assert torch_allclose(
+        before["bert.encoder.layer.0.output.dense.weight"], after["bert.encoder.layer.0.output.dense.weight"]
+    )
