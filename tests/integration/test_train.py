@@ -335,6 +335,8 @@ def test_a_trained_model_as_base_keeps_its_word_shape_rows_and_classifier(
     assert not torch_allclose(before[key][1], before[key][0])  # the base learned the rows apart
     assert torch_allclose(before[key], after[key])
     assert torch_allclose(before["classifier.weight"], after["classifier.weight"])
+    name = json.loads((out / "annotator.json").read_text())["base_model_name"]
+    assert name == f"{base.name} (an annotator model trained from {tiny_encoder.name})"
     assert torch_allclose(
         before["bert.encoder.layer.0.output.dense.weight"], after["bert.encoder.layer.0.output.dense.weight"]
     )
