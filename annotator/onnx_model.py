@@ -53,8 +53,10 @@ AUTO_MODEL_TYPES = frozenset({"bert"})
 # Runtime's u8s8 kernels add pairs of u8*s8 products in 16 bits (vpmaddubsw), which saturates with 8-bit
 # weights (255*127*2 > 32767) and cannot with 7-bit ones; on VNNI/AMX the sums are exact either way. So one
 # export computes the same numbers on every x86 CPU kind, and a cache or a Ray cluster can mix them.
-# CoNLL-2003 test F1, one window per call (fp32 0.9011): 7-bit 0.8994 (VNNI) and 0.8992 (AVX2 kernels),
-# 8-bit 0.8992 (VNNI) and 0.8988 (AVX2, saturating), uint8 weights 0.8997 (AVX2; 0.82x the speed there).
+# CoNLL-2003 test F1 of the 6-block model shipped until 2026-12-06 (fp32 0.9011): 7-bit 0.8994 (VNNI) and
+# 0.8992 (AVX2 kernels), 8-bit 0.8992 (VNNI) and 0.8988 (AVX2, saturating), uint8 weights 0.8997 (AVX2; 0.82x
+# the speed there);
+# the 4-block model shipped since (fp32 0.9003): 7-bit 0.8990 (VNNI) and 0.8988 (AVX2 kernels).
 # On the previous default model (fp32 0.8974): 8-bit 0.8967, per-tensor 0.8933, 7-bit 0.8951; keeping the
 # classifier in fp32 or running quant_pre_process changed nothing, keeping the first or last encoder block in
 # fp32 did not help (0.8955, 0.8966) and costs speed. :func:`quantize_int8` takes these settings as keywords.

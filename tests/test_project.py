@@ -59,13 +59,15 @@ def test_the_recipe_of_the_shipped_model_runs_the_commands_of_its_card():
     recipe = (ROOT / "training" / "en_conll03_minilm.sh").read_text(encoding="utf-8")
     flat = " ".join(recipe.replace("\\\n", " ").split())
     data = "../shared/data/conll2003"
-    train = meta["command"].replace(data, "$DATA").replace("/work/runs/conll_trainer", "$OUT")
+    words = meta["command"].split()
+    output = words[words.index("--output") + 1]  # where the model was trained: $OUT in the recipe
+    teacher = meta["hyperparameters"]["teacher"]  # the previous default model: the recipe's step 2, $TEACHER
+    train = meta["command"].replace(data, "$DATA").replace(output, "$OUT").replace(teacher, "$TEACHER")
     for word in train.split():
-        assert word.strip('"') in flat.replace('"', ""), word
-    assert "--save-dtype float16" in recipe
+        assert word in flat.replace('"', ""), word
+    assert "--save-dtype float16" in recipe and '--teacher "$TEACHER"' in recipe
     for step in meta.get("post_processing", []):  # e.g. python -m annotator.training.rescore DIR --cased-entities
-        words = step.replace("annotator/models/en_conll03_minilm", '"$OUT"').split()
-        assert " ".join(words) in flat, step
+        assert step.replace(output, '"$OUT"') in flat, step
 
 
 def test_no_conll2003_text_is_tracked():
