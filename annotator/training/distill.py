@@ -57,27 +57,28 @@ def teacher_log_probs(
             f"--teacher {teacher}: its tokenizer's vocabulary differs from the base encoder's; the teacher must "
             "read the same subwords (train it from the same base encoder, or pass that as --base-model)"
         )
-    return [np.array(rows, dtype=np.float32) for rows in tagger.window_log_probs(windows)]
+    return tagger.window_log_probs(windows)
 
 
 def with_teacher(features: list[dict], scores: Sequence[np.ndarray]) -> list[dict]:
-    """``features`` with each window's teacher scores under :data:`TEACHER_KEY` (a nested list, as
-    ``datasets`` stores it)."""
+    """``features`` with each window's teacher scores under :data:`TEACHER_KEY` (float32 arrays)."""
     out = []
     for feature, rows in zip(features, scores, strict=True):
         labelled = sum(1 for label in feature["labels"] if label != IGNORE_INDEX)
         if labelled != len(rows):
             raise ValueError(f"a window has {labelled} labelled positions but {len(rows)} teacher rows")
-        out.append(feature | {TEACHER_KEY: rows.tolist()})
+        out.append(feature | {TEACHER_KEY: rows})
     return out
 
 
 class DistillCollator:
     """Wraps a token-classification collator: the teacher rows go into a ``(batch, length, labels)``
-    tensor at the labelled positions (zeros elsewhere; the loss never reads them)."""
+    tensor at the labelled positions (zeros elsewhere; the loss never reads them). The rows come as
+    arrays (the loop backend) or nested lists (``datasets``, the Trainer backend)."""
 
-    def __init__(self, collator) -> None:
+    def __init__(self, collator, n_labels: int) -> None:
         self.collator = collator
+        self.n_labels = n_labels
 
     def __call__(self, features: list[dict]) -> dict:
         import torch
@@ -87,11 +88,9 @@ class DistillCollator:
         teacher = [f[TEACHER_KEY] for f in features]
         batch = self.collator([{k: v for k, v in f.items() if k != TEACHER_KEY} for f in features])
         labels = batch["labels"]
-        n_labels = len(teacher[0][0]) if teacher and teacher[0] else 1
-        scores = torch.zeros((*labels.shape, n_labels), dtype=torch.float32)
-        mask = labels != IGNORE_INDEX
-        rows = [torch.as_tensor(np.asarray(t, dtype=np.float32).reshape(-1, n_labels)) for t in teacher]
-        scores[mask] = torch.cat(rows) if rows else scores[mask]
+        scores = torch.zeros((*labels.shape, self.n_labels), dtype=torch.float32)
+        rows = [np.asarray(t, dtype=np.float32).reshape(-1, self.n_labels) for t in teacher]
+        scores[labels != IGNORE_INDEX] = torch.from_numpy(np.concatenate(rows))
         batch[TEACHER_KEY] = scores
         return batch
 

@@ -106,7 +106,7 @@ def train_with_trainer(
     collator: Any = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None)
     trainer_class: Any = Trainer
     if config.teacher is not None:
-        collator = DistillCollator(collator)
+        collator = DistillCollator(collator, n_labels=model.config.num_labels)
         trainer_class = _distilling_trainer(Trainer, config)
     trainer = trainer_class(
         model=model,

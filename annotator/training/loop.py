@@ -65,7 +65,7 @@ def train_loop(
     amp_dtype = (torch.bfloat16 if use_cuda and torch.cuda.is_bf16_supported() else torch.float16) if use_cuda else None
     collator: Any = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8 if use_cuda else None)
     if config.teacher is not None:
-        collator = DistillCollator(collator)
+        collator = DistillCollator(collator, n_labels=model.config.num_labels)
     generator = torch.Generator().manual_seed(config.seed)
     dataset: Any = train_features  # a list is a map-style dataset
     loader: DataLoader = DataLoader(

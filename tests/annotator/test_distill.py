@@ -71,7 +71,7 @@ def test_collator_puts_the_teacher_rows_at_the_labelled_positions():
         {"input_ids": [101, 9, 102], "labels": [IGNORE, 0, 2]},
     ]
     scores = [np.array([[0.1, 0.2, 0.3]]), np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])]
-    collated = DistillCollator(DataCollatorForTokenClassification(Tok()))(with_teacher(features, scores))
+    collated = DistillCollator(DataCollatorForTokenClassification(Tok()), n_labels=3)(with_teacher(features, scores))
     teacher = collated[TEACHER_KEY]
     assert teacher.shape == (2, 4, 3)
     assert torch.allclose(teacher[0, 1], torch.tensor([0.1, 0.2, 0.3]))
@@ -79,7 +79,7 @@ def test_collator_puts_the_teacher_rows_at_the_labelled_positions():
     assert torch.allclose(teacher[1, 2], torch.tensor([4.0, 5.0, 6.0]))
     assert teacher[0, 0].abs().sum() == 0 and teacher[1, 3].abs().sum() == 0
     assert collated["labels"].tolist() == [[IGNORE, 1, IGNORE, IGNORE], [IGNORE, 0, 2, IGNORE]]
-    plain = DistillCollator(DataCollatorForTokenClassification(Tok()))(features)  # dev batches: no teacher
+    plain = DistillCollator(DataCollatorForTokenClassification(Tok()), n_labels=3)(features)  # dev batches: no teacher
     assert TEACHER_KEY not in plain
 
 
