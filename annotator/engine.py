@@ -1,7 +1,8 @@
 """The local engine: runs the stages of :mod:`annotator.stages` over a stream of batches, in order.
 
-With ``workers=0`` everything runs in this process: prepare in a background thread, one batch
-ahead, while the model runs (as before there were stages). With ``workers=N`` prepare and finish
+With ``workers=0`` everything runs in this process, in three threads: prepare runs ahead of the
+forward pass, and the forward pass ahead of finish, so the model is not idle while a batch is
+decoded and serialized. With ``workers=N`` prepare and finish
 run in N worker processes (``forkserver`` where the platform has it, else ``spawn``; the workers
 load the tokenizer only, never torch) and the forward pass stays in this process, on the device.
 At most ``N + 1`` batches wait to be prepared and ``N + 1`` to be finished, so memory stays flat;
@@ -88,10 +89,16 @@ def run_stages(
                 short, long = split_long(texts, settings)
                 yield tag, texts, payload, long, preparer.prepare(short)
 
-        for tag, texts, payload, long, packed in prefetch(prepared(), depth=2):
+        def forwarded():
+            for tag, texts, payload, long, packed in prefetch(prepared(), depth=2):
+                yield tag, texts, payload, long, packed, run_forward(packed)
+
+        # three threads: prepare, forward (the model releases the GIL) and finish here, so the model
+        # runs batch k + 1 while batch k is decoded and serialized
+        for tag, texts, payload, long, packed, log_probs in prefetch(forwarded(), depth=1):
             spans = finish(
                 packed,
-                run_forward(packed),
+                log_probs,
                 labels=settings.labels,
                 decoding=settings.decoding,
                 cased_entities=settings.cased_entities,

@@ -20,14 +20,17 @@ import logging
 import os
 import secrets
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .choices import Quantization, check
 from .errors import ConfigError, MissingDependencyError, ModelError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LOG = logging.getLogger(__name__)
 INSTALL_HINT = "--runtime onnx needs ONNX Runtime, a dependency missing here: pip install onnxruntime onnx"
@@ -513,6 +516,36 @@ class OnnxTokenClassifier:
 
         self._each(run, range(rows))
         return Output(self._torch.from_numpy(out))
+
+    def window_logits(self, windows: Sequence[tuple[np.ndarray, np.ndarray | None, np.ndarray]]) -> list[np.ndarray]:
+        """Logits ``(len(positions), labels)`` float32 of each ``(input_ids, type_ids, positions)`` window
+        (1-d int64 arrays: the window's tokens, their types or None, the token indices to label), every
+        window run alone exactly as :meth:`__call__` runs a row, ``self.threads`` at a time, with no
+        padded batch built and no wait between batches. A window without positions gives ``(0, labels)``."""
+        import numpy as np
+
+        labels = len(self.config.id2label)
+        out: list[np.ndarray] = [np.zeros((0, labels), dtype=np.float32)] * len(windows)
+
+        def run(k: int) -> None:
+            ids, types, at = windows[k]
+            if not len(ids) or not len(at):
+                return
+            feed = {}
+            for name in self.input_names:
+                if name == "input_ids":
+                    feed[name] = ids[None]
+                elif name == "attention_mask":
+                    feed[name] = np.ones((1, len(ids)), dtype=np.int64)
+                elif name == "token_type_ids":
+                    feed[name] = (np.zeros_like(ids) if types is None else types)[None]
+                elif name == POSITIONS:
+                    feed[name] = at
+            (logits,) = self.session.run(["logits"], feed)
+            out[k] = logits[0] if self.takes_label_mask else logits[0, at]
+
+        self._each(run, range(len(windows)))
+        return out
 
     def eval(self) -> OnnxTokenClassifier:
         return self

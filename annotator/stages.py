@@ -356,6 +356,23 @@ def forward(packed: Packed, *, tagger) -> np.ndarray:
     pos_starts = pos_ends - counts
     result = np.zeros((len(packed.positions), len(tagger.labels)), dtype=np.float32)
     model = tagger.model
+    window_logits = getattr(model, "window_logits", None)
+    if window_logits is not None:  # a model that runs each window alone (ONNX): no padded batches
+        types = packed.type_ids
+        logits = window_logits(
+            [
+                (
+                    packed.input_ids[tok_starts[i] : tok_ends[i]],
+                    None if types is None else types[tok_starts[i] : tok_ends[i]],
+                    packed.positions[pos_starts[i] : pos_ends[i]],
+                )
+                for i in range(len(lengths))
+            ]
+        )
+        if len(result):
+            result[:] = torch.log_softmax(torch.from_numpy(np.concatenate(logits)), dim=-1).numpy()
+        tagger._trim()
+        return result
     was_training = model.training
     model.eval()
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=tagger.bf16 and tagger.device.type == "cuda")

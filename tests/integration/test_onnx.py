@@ -284,6 +284,23 @@ def test_the_forward_stage_and_the_word_tagger_run_the_onnx_model(random_model):
     assert not np.allclose(shapes_off, got, atol=1e-3)  # the word shapes reach the exported graph
 
 
+def test_the_forward_stage_runs_int8_windows_alone_with_the_numbers_of_padded_batches(random_model):
+    """The forward stage hands ONNX every window alone (no padded batch, no wait between batches); its
+    numbers are, bit for bit, those of the padded batches the word tagger runs through ``__call__``."""
+    from annotator.inference import TokenClassifier
+    from annotator.stages import Preparer, StageSettings, forward
+
+    texts = make_texts(20, seed=6)
+    clf = TokenClassifier.load(random_model, device="cpu", precision="auto", runtime="onnx", quantize="int8")
+    packed = Preparer(StageSettings.from_tagger(clf.tagger)).prepare(texts)
+    calls = _spy_on_runs(clf.tagger.model)
+    got = forward(packed, tagger=clf.tagger)
+    widths = sorted(feed["input_ids"].shape for feed in calls)
+    assert widths == sorted((1, int(n)) for n in packed.window_tokens)  # one call per window, cut to it
+    windows = [w for doc in clf.prepare(texts).windows for w in doc]
+    np.testing.assert_array_equal(np.concatenate(clf.tagger.window_log_probs(windows)), got)
+
+
 def test_annotate_onnx_int8_gives_the_same_bytes_with_any_workers(tmp_path, random_model):
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(
