@@ -7,12 +7,14 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.decode import decode_words
 from annotator.labels import Span, tags_to_spans
 from annotator.model import DEFAULT_MODEL_DIR
 from annotator.segment import iter_sentences, split_sentences
-from annotator.stages import Packed, Preparer, StageSettings, finish
+from annotator.stages import Packed, Preparer, StageSettings, _PieceTokenizer, _tokenizes_words_alone, finish
 from annotator.windows import Window, WindowEncoder
 
 LABELS = ("O", "B-LOC", "I-LOC", "B-PER", "I-PER")
@@ -99,6 +101,44 @@ def test_a_streamed_document_has_the_windows_of_the_whole_document(hf_tokenizer)
     for name in ("input_ids", "type_ids", "window_tokens", "positions", "window_positions", "sentence_words"):
         assert np.array_equal(np.concatenate([getattr(p, name) for p in pieces]), getattr(whole, name)), name
     assert np.array_equal(np.concatenate([p.word_spans for p in pieces]), whole.word_spans)
+
+
+_WORDS = st.lists(
+    st.text(st.characters(blacklist_categories=("Zs", "Cc", "Cs")), min_size=1, max_size=12)
+    | st.sampled_from(["U.S.", "1,000.5", "don't", "\u200b", "\ufe0f", "Ünïcödé", "東京", "x" * 120, "e\u0301"]),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=_WORDS)
+def test_one_sequence_of_words_gives_each_word_its_own_subwords(hf_tokenizer, words):
+    """BERT's tokenizer treats each pre-split word alone, so all missing words go in one sequence; cut back
+    into words, it gives the subwords of one encoding per word (zero-width words give none)."""
+    tokenize = _PieceTokenizer(hf_tokenizer.backend_tokenizer.to_str())
+    assert tokenize.one_sequence
+    assert tokenize(words) == tokenize.each_alone(words)
+
+
+def test_tokenizers_that_mark_where_a_word_stands_are_called_word_by_word():
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
+
+    metaspace = Tokenizer(models.Unigram([("<unk>", 0.0), ("▁a", -1.0), ("a", -1.5)], 0))
+    metaspace.pre_tokenizer = pre_tokenizers.Metaspace()
+    byte_level = Tokenizer(models.BPE())
+    byte_level.pre_tokenizer = pre_tokenizers.ByteLevel()
+    byte_level.decoder = decoders.ByteLevel()
+    wordpiece = Tokenizer(models.WordPiece({"[UNK]": 0, "a": 1}, unk_token="[UNK]"))
+    wordpiece.normalizer = normalizers.Sequence([normalizers.NFD(), normalizers.Lowercase()])
+    wordpiece.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Digits()])
+    assert not _tokenizes_words_alone(metaspace.to_str())
+    assert not _tokenizes_words_alone(byte_level.to_str())
+    assert _tokenizes_words_alone(wordpiece.to_str())
+    wordpiece.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Metaspace()])
+    assert not _tokenizes_words_alone(wordpiece.to_str())
+    words = ["a", "aa", "b a"]
+    tokenize = _PieceTokenizer(metaspace.to_str())
+    assert not tokenize.one_sequence and tokenize(words) == tokenize.each_alone(words)
 
 
 def test_iter_sentences_is_split_sentences():
