@@ -54,6 +54,7 @@ from .stages import (
     split_long,
     stream_spans,
 )
+from .stats import count_words
 
 INSTALL_HINT = 'the Ray engine needs Ray Data: pip install -e ".[ray]" (ray[data]==2.60.0)'
 MANIFEST = ".annotator-ray.json"  # inside OUT: the options fingerprint, and whether the run finished
@@ -156,7 +157,7 @@ def read_batches(
                 "items": pa.array([len(batch)], pa.int64()),
                 "n_records": pa.array([len(records)], pa.int64()),
                 "n_rejects": pa.array([len(rejects)], pa.int64()),
-                "words": pa.array([sum(len(r.text.split()) for r in records)], pa.int64()),
+                "words": pa.array([sum(count_words(r.text) for r in records)], pa.int64()),
                 "done": pa.array([skip], pa.bool_()),
                 "batch": pa.array([b"" if skip else pickle.dumps((records, rejects), protocol=5)], pa.large_binary()),
             }

@@ -26,7 +26,7 @@ from .parts import SUFFIX, PartStore, items_digest
 from .readers import ReaderOptions, ReadProgress, expand_inputs, open_records
 from .records import Annotated, Record, Reject
 from .stages import StageSettings, serialize_jsonl
-from .stats import RunStats
+from .stats import RunStats, count_words
 from .writers import FIXED_KEYS, SUFFIXES, format_for
 
 DEFAULT_BATCH_SIZE = 256  # documents per batch (the length-sorting buffer and the resume unit)
@@ -233,7 +233,7 @@ def _run(
             jobs, tagger=classifier.tagger, settings=settings, workers=stats.workers, finalize=finalize
         ):
             annotated = [Annotated(r, tuple(s)) for r, s in zip(records, spans)]
-            words = sum(len(r.text.split()) for r in records)
+            words = sum(count_words(r.text) for r in records)
             part = store.write_part(
                 annotated, rejects, items=len(batch), words=words, digest=items_digest(batch), serialized=data
             )

@@ -74,11 +74,12 @@ def check_span(record: Record, span: Span) -> None:
         raise ValueError(f"{record.source}: entity {span} does not fit a text of {len(record.text)} characters")
 
 
-def entity_dicts(item: Annotated) -> list[dict[str, Any]]:
-    """The entities of ``item`` as ``{"start", "end", "label", "text", "score"}`` dicts, in order."""
+def entity_dicts(item: Annotated, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
+    """The entities of ``item`` (those from ``start`` to ``stop``) as ``{"start", "end", "label", "text",
+    "score"}`` dicts, in order."""
     text = item.record.text
     out = []
-    for span in item.entities:
+    for span in item.entities[start:stop]:
         check_span(item.record, span)
         start, end = int(span.start), int(span.end)
         out.append(
@@ -87,8 +88,9 @@ def entity_dicts(item: Annotated) -> list[dict[str, Any]]:
     return out
 
 
-def record_dict(item: Annotated, *, include_text: bool = True) -> dict[str, Any]:
-    """The output dict of one annotated record (key order: id, source, kept fields, text, entities).
+def record_dict(item: Annotated, *, include_text: bool = True, entities: bool = True) -> dict[str, Any]:
+    """The output dict of one annotated record (key order: id, source, kept fields, text, entities;
+    ``entities=False``: without the last key).
 
     Raises ConfigError if a kept field is named like a fixed key, ValueError for an entity that does
     not fit the text.
@@ -99,5 +101,6 @@ def record_dict(item: Annotated, *, include_text: bool = True) -> dict[str, Any]
     out.update(record.fields)
     if include_text:
         out["text"] = record.text
-    out["entities"] = entity_dicts(item)
+    if entities:
+        out["entities"] = entity_dicts(item)
     return out

@@ -231,6 +231,23 @@ def test_jsonl_exact_bytes():
     )
 
 
+@pytest.mark.parametrize("entities", [0, 1, 3, 4, 5, 9])
+@pytest.mark.parametrize("include_text", [True, False])
+def test_jsonl_line_encodes_entities_in_groups_to_the_bytes_of_one_dumps(monkeypatch, entities, include_text):
+    """Entities go through json.dumps ENTITY_GROUP at a time (4 here: groups end inside and at the end);
+    the line is json.dumps of the whole record dict, byte for byte."""
+    from annotator.writers import jsonl
+
+    monkeypatch.setattr(jsonl, "ENTITY_GROUP", 4)
+    text = "Zoë met 東京 \u200b people " * 3
+    spans = tuple(Span(k * 3, k * 3 + 2, ("PER", "LOC")[k % 2], 0.5 + k / 100) for k in range(entities))
+    item = Annotated(Record('d"1', text, "in.jsonl:2", {"meta": {"a": [1, "é"]}}), spans)
+    buffer = io.BytesIO()
+    JsonlWriter(buffer, include_text=include_text).write([item])
+    whole = json.dumps(record_dict(item, include_text=include_text), ensure_ascii=False) + "\n"
+    assert buffer.getvalue() == whole.encode()
+
+
 def test_jsonl_round_trip_and_determinism(tmp_path):
     assert write_jsonl(tmp_path / "a.jsonl", ITEMS) == len(ITEMS)
     assert write_jsonl(tmp_path / "b.jsonl", ITEMS, batches=(1, 5)) == len(ITEMS)
