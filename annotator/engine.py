@@ -2,11 +2,9 @@
 
 With ``workers=0`` everything runs in this process, in three threads: prepare runs ahead of the
 forward pass, and the forward pass ahead of finish, so the model is not idle while a batch is
-decoded and serialized; a model that runs each window alone (ONNX) takes a batch in slices of
-:data:`SLICE_DOCS` documents, so that the pipeline fills and drains within one batch too.
-With ``workers=N`` prepare and finish run in N worker processes (``forkserver`` where the platform
-has it, else ``spawn``; the workers load the tokenizer only, never torch) and the forward pass stays
-in this process, on the device.
+decoded and serialized. With ``workers=N`` prepare and finish
+run in N worker processes (``forkserver`` where the platform has it, else ``spawn``; the workers
+load the tokenizer only, never torch) and the forward pass stays in this process, on the device.
 At most ``N + 1`` batches wait to be prepared and ``N + 1`` to be finished, so memory stays flat;
 results come out in input order, the same whatever ``N`` (every stage is a pure function of its
 batch, and the forward pass sees the same batches).
@@ -37,7 +35,6 @@ from .stages import (
 )
 
 MAX_DEFAULT_WORKERS = 8
-SLICE_DOCS = 32  # documents per pass through the stages in one process, for a model that runs windows alone
 
 
 def default_workers(device) -> int:
@@ -86,36 +83,28 @@ def run_stages(
 
     if workers == 0:
         preparer = Preparer(settings)
-        # A model that runs every window alone (ONNX) computes the same numbers whatever windows share its
-        # call, so a batch goes through the stages in slices of SLICE_DOCS documents: the model starts on the
-        # first slice while the rest are tokenized, and only the last slice's decoding follows its last call.
-        step = SLICE_DOCS if getattr(getattr(tagger, "model", None), "window_logits", None) is not None else 0
 
         def prepared():
             for tag, texts, payload in jobs:
                 short, long = split_long(texts, settings)
-                slices = [short[a : a + step] for a in range(0, len(short), step)] if step and short else [short]
-                for k, part in enumerate(slices):
-                    yield (tag, texts, payload, long, k == len(slices) - 1), preparer.prepare(part)
+                yield tag, texts, payload, long, preparer.prepare(short)
 
         def forwarded():
-            for head, packed in prefetch(prepared(), depth=2):
-                yield head, packed, run_forward(packed)
+            for tag, texts, payload, long, packed in prefetch(prepared(), depth=2):
+                yield tag, texts, payload, long, packed, run_forward(packed)
 
         # three threads: prepare, forward (the model releases the GIL) and finish here, so the model
-        # runs slice k + 1 while slice k is decoded and serialized
-        done: list[list[Span]] = []
-        for (tag, texts, payload, long, last), packed, log_probs in prefetch(forwarded(), depth=1):
-            done += finish(
+        # runs batch k + 1 while batch k is decoded and serialized
+        for tag, texts, payload, long, packed, log_probs in prefetch(forwarded(), depth=1):
+            spans = finish(
                 packed,
                 log_probs,
                 labels=settings.labels,
                 decoding=settings.decoding,
                 cased_entities=settings.cased_entities,
             )
-            if last:
-                spans, done = with_long(texts, long, done), []
-                yield tag, spans, finalize(payload, spans) if finalize is not None else None
+            spans = with_long(texts, long, spans)
+            yield tag, spans, finalize(payload, spans) if finalize is not None else None
         return
 
     from concurrent.futures import ProcessPoolExecutor
