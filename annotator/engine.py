@@ -2,9 +2,9 @@
 
 With ``workers=0`` everything runs in this process, in three threads: prepare runs ahead of the
 forward pass, and the forward pass ahead of finish, so the model is not idle while a batch is
-decoded and serialized. With ``workers=N`` prepare and finish
-run in N worker processes (``forkserver`` where the platform has it, else ``spawn``; the workers
-load the tokenizer only, never torch) and the forward pass stays in this process, on the device.
+decoded and serialized. With ``workers=N`` prepare and finish run in N worker processes
+(``forkserver`` where the platform has it, else ``spawn``; the workers load the tokenizer only,
+never torch) and the forward pass stays in this process, on the device.
 At most ``N + 1`` batches wait to be prepared and ``N + 1`` to be finished, so memory stays flat;
 results come out in input order, the same whatever ``N`` (every stage is a pure function of its
 batch, and the forward pass sees the same batches).

@@ -74,12 +74,12 @@ def check_span(record: Record, span: Span) -> None:
         raise ValueError(f"{record.source}: entity {span} does not fit a text of {len(record.text)} characters")
 
 
-def entity_dicts(item: Annotated, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
-    """The entities of ``item`` (those from ``start`` to ``stop``) as ``{"start", "end", "label", "text",
-    "score"}`` dicts, in order."""
+def entity_dicts(item: Annotated, first: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
+    """The entities of ``item`` (those from index ``first`` to ``stop``) as ``{"start", "end", "label",
+    "text", "score"}`` dicts, in order."""
     text = item.record.text
     out = []
-    for span in item.entities[start:stop]:
+    for span in item.entities[first:stop]:
         check_span(item.record, span)
         start, end = int(span.start), int(span.end)
         out.append(
