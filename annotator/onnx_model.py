@@ -473,55 +473,45 @@ class OnnxTokenClassifier:
         zeros; a row without any is not run. Without it, every position of a row is computed."""
         import numpy as np
 
-        feed = {}
-        for name in self.input_names:
-            if name == POSITIONS:
-                continue
+        def array(name: str) -> np.ndarray | None:
             value = inputs.get(name)
-            if value is None:  # token types of a model given none: zeros, as the torch model assumes
-                value = self._torch.zeros_like(inputs["input_ids"])
-            feed[name] = value.detach().cpu().numpy().astype("int64", copy=False)
-        rows, width = feed["input_ids"].shape
-        mask = inputs.get("attention_mask")
+            return None if value is None else value.detach().cpu().numpy()
+
+        ids = inputs["input_ids"].detach().cpu().numpy().astype(np.int64, copy=False)
+        types = array("token_type_ids")  # None: zeros, as the torch model assumes (window_logits)
+        if types is not None:
+            types = types.astype(np.int64, copy=False)
+        rows, width = ids.shape
+        mask = array("attention_mask")
         ends = [width] * rows
         if mask is not None:
-            mask = mask.detach().cpu().numpy().astype(bool, copy=False)
+            mask = mask.astype(bool, copy=False)
             ends = [int(np.flatnonzero(keep)[-1]) + 1 if keep.any() else 0 for keep in mask]
             if any(not keep[:end].all() for keep, end in zip(mask, ends)):
                 raise ValueError("the ONNX model takes attention masks of ones followed by padding only")
-        labelled = inputs.get("label_mask")
+        labelled = array("label_mask")
         if labelled is not None:
-            labelled = labelled.detach().cpu().numpy().astype(bool, copy=False)
+            labelled = labelled.astype(bool, copy=False)
             if any(row[end:].any() for row, end in zip(labelled, ends)):
                 raise ValueError("label_mask marks padding: the ONNX model computes a row up to its mask's end only")
-        positions: list[np.ndarray | None] = [None] * rows
-        if self.takes_label_mask:
-            positions = [
-                np.arange(end, dtype=np.int64) if labelled is None else np.flatnonzero(labelled[row, :end])
-                for row, end in enumerate(ends)
-            ]
+        if labelled is None or not self.takes_label_mask:  # a graph without POSITIONS computes every position
+            at = [np.arange(end, dtype=np.int64) for end in ends]
+        else:
+            at = [np.flatnonzero(labelled[row, :end]) for row, end in enumerate(ends)]
+        logits = self.window_logits(
+            [(ids[row, :end], None if types is None else types[row, :end], at[row]) for row, end in enumerate(ends)]
+        )
         out = np.zeros((rows, width, len(self.config.id2label)), dtype=np.float32)
-
-        def run(row: int) -> None:
-            end, at = ends[row], positions[row]
-            if not end or (at is not None and not len(at)):  # padding only, or nothing to label: zeros
-                return
-            row_feed = {k: v[row : row + 1, :end] for k, v in feed.items()}
-            if at is None:
-                (logits,) = self.session.run(["logits"], row_feed)
-                out[row, :end] = logits[0]
-            else:
-                (logits,) = self.session.run(["logits"], {**row_feed, POSITIONS: at.astype(np.int64, copy=False)})
-                out[row, at] = logits[0]
-
-        self._each(run, range(rows))
+        for row, (positions, row_logits) in enumerate(zip(at, logits)):
+            out[row, positions] = row_logits
         return Output(self._torch.from_numpy(out))
 
     def window_logits(self, windows: Sequence[tuple[np.ndarray, np.ndarray | None, np.ndarray]]) -> list[np.ndarray]:
         """Logits ``(len(positions), labels)`` float32 of each ``(input_ids, type_ids, positions)`` window
         (1-d int64 arrays: the window's tokens, their types or None, the token indices to label), every
-        window run alone exactly as :meth:`__call__` runs a row, ``self.threads`` at a time, with no
-        padded batch built and no wait between batches. A window without positions gives ``(0, labels)``."""
+        window run alone (as :meth:`__call__` runs each row of a padded batch), ``self.threads`` at a time.
+        A window without positions gives ``(0, labels)``; the attention mask, where the graph takes one,
+        is all ones."""
         import numpy as np
 
         labels = len(self.config.id2label)
