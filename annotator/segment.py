@@ -39,15 +39,20 @@ def _mark_class() -> str:
 
 
 _M = _mark_class()
-_L = rf"(?:[^\W_]{_M}*)"  # a letter or digit with the combining marks that follow it
+# A letter or digit with the combining marks that follow it, run together: a run of letters and digits,
+# then marks and more letters and digits, which the engine checks a mark class for once per word instead of
+# once per letter (the same matches as ``(?:[^\W_]{_M}*)+``; a test)
+_WORD = rf"[^\W_]+(?:{_M}+[^\W_]*)*"
 WORD_RE = re.compile(
+    # the three kinds of words with a period, tried only where one to four letters and a period follow
+    r"(?=[^\W\d_]{1,4}\.)(?:"
     r"(?:[^\W\d_]\.){2,}"  # U.S.  U.K.
     # Mr.  Inc.  (the lookahead first: 2-4 letters and a period, else the 38 names need not be tried)
     r"|(?=[^\W\d_]{2,4}\.)(?i:" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$)"
-    r"|[^\W\d_]\.(?=\s)"  # initials: B. Young
+    r"|[^\W\d_]\.(?=\s))"  # initials: B. Young
     r"|\d+(?:[.,:/-]\d+)*"  # 1,000.50  2-1  12:30
     r"|['’]s\b"  # clitic 's
-    rf"|{_L}+(?:(?:-|['’](?!s\b)){_L}+)*"  # words, Lyon-based, O'Neill, José in NFD
+    rf"|{_WORD}(?:(?:-|['’](?!s\b)){_WORD})*"  # words, Lyon-based, O'Neill, José in NFD
     rf"|\S{_M}*",  # any other single symbol (with its marks)
 )
 _END = frozenset(".!?")

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import islice
+from itertools import accumulate, chain, islice, repeat
 
 import numpy as np
 
@@ -274,7 +274,10 @@ class _Packer:
         self.window_positions: list[int] = []
         self.position_words: list[int] = []
         self.position_shapes: list[int] = []
-        self.run: list[tuple[int, list[int], int]] = []  # (word number, pieces, shape) of the open window
+        # the open window: each word's number, pieces and shape
+        self.run_words: list[int] = []
+        self.run_pieces: list[list[int]] = []
+        self.run_shapes: list[int] = []
         self.run_len = 0
         self.doc_start = 0  # sentences before the open document
 
@@ -286,30 +289,38 @@ class _Packer:
         self.doc_sentences.append(len(self.sentence_words) - self.doc_start)
 
     def _close(self) -> None:
-        if not self.run:
+        pieces = self.run_pieces
+        if not pieces:
             return
         ids = self.input_ids
         start = len(ids)
+        lens = list(map(len, pieces))
+        # each word's first subword, counted from the window's start; a word without subwords has none
+        firsts = list(accumulate(lens[:-1], initial=len(self.prefix)))
+        if 0 in lens:
+            kept = [k for k, n in enumerate(lens) if n]
+            self.positions.extend(firsts[k] for k in kept)
+            self.position_words.extend(self.run_words[k] for k in kept)
+            if self.word_shapes:
+                self.position_shapes.extend(self.run_shapes[k] for k in kept)
+            n_pos = len(kept)
+        else:
+            n_pos = len(lens)
+            self.positions.extend(firsts)
+            self.position_words.extend(self.run_words)
+            if self.word_shapes:
+                self.position_shapes.extend(self.run_shapes)
         ids.extend(self.prefix)
-        n_pos = 0
-        types = self.type_ids
-        if self.word_shapes:
-            types.extend([0] * len(self.prefix))
-        for word, pieces, shape in self.run:
-            if pieces:
-                self.positions.append(len(ids) - start)
-                self.position_words.append(word)
-                ids.extend(pieces)
-                if self.word_shapes:
-                    types.extend([shape] * len(pieces))
-                    self.position_shapes.append(shape)
-                n_pos += 1
+        ids.extend(chain.from_iterable(pieces))
         ids.extend(self.suffix)
         if self.word_shapes:
+            types = self.type_ids
+            types.extend([0] * len(self.prefix))
+            types.extend(chain.from_iterable(map(repeat, self.run_shapes, lens)))
             types.extend([0] * len(self.suffix))
         self.window_tokens.append(len(ids) - start)
         self.window_positions.append(n_pos)
-        self.run, self.run_len = [], 0
+        self.run_words, self.run_pieces, self.run_shapes, self.run_len = [], [], [], 0
 
     def add_sentence(
         self, spans: list[tuple[int, int]], pieces: list[list[int]], shapes: list[int], *, cut_after: int = 0
@@ -321,7 +332,7 @@ class _Packer:
         lens = [len(p) for p in pieces]
         total = sum(lens)
         runs = [(0, len(lens), total)] if total <= budget else list(self._runs(lens))
-        if cut_after and self.run and (self.per_sentence or self.run_len + runs[0][2] > budget):
+        if cut_after and self.run_pieces and (self.per_sentence or self.run_len + runs[0][2] > budget):
             self._close()
             if len(self.window_tokens) >= cut_after:
                 return True
@@ -329,9 +340,11 @@ class _Packer:
         self.word_spans.extend(spans)
         self.sentence_words.append(len(spans))
         for a, b, size in runs:
-            if self.run and (self.per_sentence or self.run_len + size > budget):
+            if self.run_pieces and (self.per_sentence or self.run_len + size > budget):
                 self._close()
-            self.run.extend((first_word + k, pieces[k], shapes[k]) for k in range(a, b))
+            self.run_words.extend(range(first_word + a, first_word + b))
+            self.run_pieces.extend(pieces[a:b])
+            self.run_shapes.extend(shapes[a:b])
             self.run_len += size
         return False
 

@@ -83,21 +83,27 @@ _PIECES = list("abstnmrMSK. !?\"'’”)]»“([«-1,\n_é") + [
     "\ufb05.",
     "a1",
     "12.5",
+    "e\u0301",  # NFD é: a combining mark after a letter
+    "\u0301",
+    "\u0915\u093f",  # Devanagari KA and a spacing vowel sign
+    "\U0001d167",  # a combining mark outside the BMP
 ]
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=25).map("".join))
 def test_fast_paths_find_the_words_and_sentences_of_the_plain_rules(text):
-    """The word pattern with its abbreviation guard matches as the unguarded one did, and
-    split_sentences (work at candidate words only) equals iter_sentences (every word)."""
+    """The word pattern with its guards and its runs of letters matches as the plain one (no guards, a
+    mark class after every letter) did, and split_sentences (work at candidate words only) equals
+    iter_sentences (every word)."""
     import re
 
-    from annotator.segment import _ABBREVIATIONS, WORD_RE, iter_sentences
+    from annotator.segment import _ABBREVIATIONS, _M, WORD_RE, iter_sentences
 
+    letter = rf"(?:[^\W_]{_M}*)"
     plain = re.compile(
         r"(?:[^\W\d_]\.){2,}|(?i:" + "|".join(_ABBREVIATIONS) + r")\.(?=\s|$)|[^\W\d_]\.(?=\s)"
-        r"|\d+(?:[.,:/-]\d+)*|['’]s\b|[^\W_]+(?:(?:-|['’](?!s\b))[^\W_]+)*|\S"
+        rf"|\d+(?:[.,:/-]\d+)*|['’]s\b|{letter}+(?:(?:-|['’](?!s\b)){letter}+)*|\S{_M}*"
     )
     assert [m.span() for m in WORD_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
     assert split_sentences(text) == list(iter_sentences(text))
