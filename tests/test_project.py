@@ -61,11 +61,14 @@ def test_the_recipe_of_the_shipped_model_runs_the_commands_of_its_card():
     data = "../shared/data/conll2003"
     words = meta["command"].split()
     output = words[words.index("--output") + 1]  # where the model was trained: $OUT in the recipe
-    teacher = meta["hyperparameters"]["teacher"]  # the previous default model: the recipe's step 2, $TEACHER
+    teacher = meta["hyperparameters"]["teacher"]  # the 6-block model: the recipe's step 2, $TEACHER
+    base = meta["base_model"]  # the 4-block model narrowed: the recipe's step 4, $OUT-ffn1024
     train = meta["command"].replace(data, "$DATA").replace(output, "$OUT").replace(teacher, "$TEACHER")
+    train = train.replace(base, "$OUT-ffn1024")
     for word in train.split():
         assert word in flat.replace('"', ""), word
     assert "--save-dtype float16" in recipe and '--teacher "$TEACHER"' in recipe
+    assert 'python training/prune_ffn.py "$FOUR" "$OUT-ffn1024" --keep 1024' in recipe
     for step in meta.get("post_processing", []):  # e.g. python -m annotator.training.rescore DIR --cased-entities
         assert step.replace(output, '"$OUT"') in flat, step
 

@@ -22,7 +22,9 @@ def test_info_describes_the_default_model():
     assert info["default"] is True
     assert info["path"] == str(DEFAULT_MODEL_DIR.resolve())
     assert info["entity_types"] == ["LOC", "MISC", "ORG", "PER"]
-    assert info["scores"]["test"]["f1"] >= 0.900
+    # fp32; the card's: 0.8991 (the 4-block model with all 1,536 feed-forward units: 0.9003; the default
+    # path on a CPU, ONNX int8, scores 0.8994-0.8996 against its 0.8988-0.8990: tests/integration/test_report_conll.py)
+    assert info["scores"]["test"]["f1"] >= 0.899
     assert info["scores"]["dev"]["f1"] >= 0.94
     assert info["trained_on"] == ["dev"]  # a final fit on train + valid: the card's dev is not held out
     text = CliRunner().invoke(main, ["info"]).output
