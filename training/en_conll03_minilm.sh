@@ -6,7 +6,7 @@
 # Four trainings. The first, on train with valid held out, chooses the epoch count (valid F1 per
 # epoch; the best was epoch 5 of 6, valid 0.9429, test 0.8974). The second is a final fit of all 6
 # MiniLM-L6 blocks on train + valid for that many epochs, keeping the last (--keep last): the
-# teacher, test F1 0.9011, the default model until 2026-12-06 morning. The third keeps the
+# teacher, test F1 0.9011, the default model until 2026-12-06 afternoon. The third keeps the
 # teacher's first 4 blocks (its word-shape embeddings and classifier too) and trains them on
 # train + valid again, taught by the teacher's scores (--teacher): test F1 0.9003 (fp32), 0.8988
 # (ONNX int8 on AVX2 kernels), the default until 2026-12-06 evening. The fourth, the shipped model,
