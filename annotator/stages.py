@@ -297,19 +297,14 @@ class _Packer:
         lens = list(map(len, pieces))
         # each word's first subword, counted from the window's start; a word without subwords has none
         firsts = list(accumulate(lens[:-1], initial=len(self.prefix)))
+        words, shapes = self.run_words, self.run_shapes
         if 0 in lens:
             kept = [k for k, n in enumerate(lens) if n]
-            self.positions.extend(firsts[k] for k in kept)
-            self.position_words.extend(self.run_words[k] for k in kept)
-            if self.word_shapes:
-                self.position_shapes.extend(self.run_shapes[k] for k in kept)
-            n_pos = len(kept)
-        else:
-            n_pos = len(lens)
-            self.positions.extend(firsts)
-            self.position_words.extend(self.run_words)
-            if self.word_shapes:
-                self.position_shapes.extend(self.run_shapes)
+            firsts, words, shapes = [firsts[k] for k in kept], [words[k] for k in kept], [shapes[k] for k in kept]
+        self.positions.extend(firsts)
+        self.position_words.extend(words)
+        if self.word_shapes:
+            self.position_shapes.extend(shapes)
         ids.extend(self.prefix)
         ids.extend(chain.from_iterable(pieces))
         ids.extend(self.suffix)
@@ -319,7 +314,7 @@ class _Packer:
             types.extend(chain.from_iterable(map(repeat, self.run_shapes, lens)))
             types.extend([0] * len(self.suffix))
         self.window_tokens.append(len(ids) - start)
-        self.window_positions.append(n_pos)
+        self.window_positions.append(len(firsts))
         self.run_words, self.run_pieces, self.run_shapes, self.run_len = [], [], [], 0
 
     def add_sentence(
